@@ -1,0 +1,62 @@
+"""``python -m bot check``: every rule Telegram and our content scheme impose, checked at once."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardMarkup
+
+from bot.app import BUILT_IN, build_services, command_list
+from bot.config import Settings
+from bot.content import ContentError
+from bot.handlers.menu import resolve
+from bot.keyboards import MAX_CALLBACK_BYTES, decode
+from bot.markdown import html_problems, visible_length
+from bot.render import MAX_MESSAGE, RenderError
+from bot.views import Views
+
+_COMMAND_IN_TEXT = re.compile(r"(?<![\w/<])/([a-z0-9_]{1,32})\b")
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+def check_all(settings: Settings) -> tuple[list[str], str]:
+    """All problems found (empty when fine) and a one-line summary."""
+    try:
+        services = build_services(settings)
+    except (ContentError, RenderError) as exc:
+        return [str(exc)], ""
+    problems: list[str] = []
+    views = services.views
+    known = set(BUILT_IN) | {s.command for s in services.content.sections.values()}
+    for name, view in views.screens().items():
+        problems += [f"{name}: {p}" for p in html_problems(view.html)]
+        if visible_length(view.html) > MAX_MESSAGE:
+            problems.append(f"{name}: {visible_length(view.html)} characters (max {MAX_MESSAGE})")
+        problems += [f"{name}: mentions unknown command /{c}"
+                     for c in sorted(set(_COMMAND_IN_TEXT.findall(view.html))) if c not in known]
+        problems += [f"{name}: link {u!r} is not https" for u in _HREF.findall(view.html)
+                     if not u.startswith("https://")]
+        if view.keyboard is not None:
+            problems += [f"{name}: {p}" for p in _keyboard_problems(views, view.keyboard)]
+    if len(command_list(services.content)) > 100:
+        problems.append("more than 100 commands: Telegram's command menu holds 100")
+    pages = sum(len(p) for p in services.renderer.pages.values())
+    summary = (f"ok: {len(services.content.sections)} sections, {pages} pages, "
+               f"{len(services.content.terms)} glossary terms, {len(known)} commands")
+    return problems, summary
+
+
+def _keyboard_problems(views: Views, keyboard: InlineKeyboardMarkup) -> list[str]:
+    problems = []
+    buttons = [b for row in keyboard.inline_keyboard for b in row]
+    if len(buttons) > 100 or any(len(row) > 8 for row in keyboard.inline_keyboard):
+        problems.append("keyboard has more than 100 buttons or more than 8 in a row")
+    for button in buttons:
+        data = button.callback_data
+        if not isinstance(data, str):
+            continue
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            problems.append(f"button {button.text!r}: callback data over 64 bytes")
+        elif resolve(views, decode(data)) is None:
+            problems.append(f"button {button.text!r}: leads nowhere ({data})")
+    return problems

@@ -1,0 +1,106 @@
+"""Settings read from environment variables, validated once at start-up.
+
+Every problem is reported as a single :class:`ConfigError` line so the CLI can print it and exit
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DB_PATH = Path("data") / "usage.sqlite3"
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A missing or malformed setting; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to run, as typed values."""
+
+    token: str = field(repr=False)
+    api_base_url: str = DEFAULT_API_BASE_URL
+    admin_ids: frozenset[int] = frozenset()
+    db_path: Path = DEFAULT_DB_PATH
+    retention_days: int = 90
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    port: int = 8443
+    content_dir: Path = PROJECT_ROOT / "content" / "en"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *,
+                 require_token: bool = True) -> Settings:
+        """Build settings from ``env`` (default: ``os.environ``), failing fast on bad values."""
+        env = os.environ if env is None else env
+        token = env.get("BOT_TOKEN", "").strip()
+        if require_token and not token:
+            raise ConfigError("BOT_TOKEN is not set: get a token from @BotFather and export it.")
+        if token and not _TOKEN_RE.match(token):
+            raise ConfigError("BOT_TOKEN is malformed: expected digits, a colon, then letters.")
+        base = env.get("BOT_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", base):
+            raise ConfigError(f"BOT_API_BASE_URL must be an http(s) URL, got {base!r}.")
+        webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
+        if webhook_url and not webhook_url.startswith("https://"):
+            raise ConfigError("BOT_WEBHOOK_URL must start with https:// (Telegram requires TLS).")
+        secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
+        if secret and not _SECRET_RE.match(secret):
+            raise ConfigError("BOT_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1-256).")
+        if webhook_url and not secret:
+            raise ConfigError("BOT_WEBHOOK_SECRET is required when BOT_WEBHOOK_URL is set.")
+        return cls(
+            token=token,
+            api_base_url=base,
+            admin_ids=_parse_ids(env.get("BOT_ADMIN_IDS", "")),
+            db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULT_DB_PATH),
+            retention_days=_parse_int(env, "BOT_RETENTION_DAYS", 90, low=1, high=3650),
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            port=_parse_int(env, "BOT_PORT", 8443, low=1, high=65535),
+        )
+
+
+def _parse_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not re.fullmatch(r"-?\d{1,20}", part):
+            raise ConfigError(
+                f"BOT_ADMIN_IDS must be comma-separated numeric user ids, got {part!r}.")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}.")
+    return int(raw)
+
+
+def load_dotenv(path: Path, env: dict[str, str]) -> None:
+    """Add ``KEY=value`` lines from a ``.env`` file to ``env`` without overriding set values."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.removeprefix("export ").strip()
+        env.setdefault(key, value.strip().strip("'\""))

@@ -1,0 +1,42 @@
+"""The services every handler needs, reached through a typed context property."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.content import Content
+from bot.keyboards import Keyboards
+from bot.render import Renderer
+from bot.views import Views
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    """Built once in :func:`bot.app.build_application`; shared by all handlers."""
+
+    settings: Settings
+    content: Content
+    renderer: Renderer
+    keyboards: Keyboards
+    views: Views
+
+
+class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
+    """Callback context with typed access to :class:`Services`."""
+
+    @property
+    def services(self) -> Services:
+        """The application's services."""
+        return services_of(self.application)
+
+
+def services_of(app: Application) -> Services:  # type: ignore[type-arg]
+    """The services stored on ``app`` by ``build_application``."""
+    services = app.bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services

@@ -1,0 +1,59 @@
+"""Commands: /start (with deep links), /menu, /help, /privacy, /glossary and one per section."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.handlers.send import reply
+from bot.keyboards import GLOSSARY_ID
+
+
+def command_name(update: Update) -> str:
+    """The command of a message, without the slash and the ``@botname`` part."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    return text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower() if text.startswith("/") else ""
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Welcome and main menu; ``/start <section_id>`` (a deep link) opens that section."""
+    views = context.services.views
+    payload = context.args[0] if context.args else ""
+    view = views.section(payload) if payload else None
+    await reply(update, view or views.welcome)
+
+
+async def menu(update: Update, context: BotContext) -> None:
+    """The main menu."""
+    await reply(update, context.services.views.menu)
+
+
+async def help_(update: Update, context: BotContext) -> None:
+    """Every command, generated from the content."""
+    await reply(update, context.services.views.help)
+
+
+async def privacy(update: Update, context: BotContext) -> None:
+    """What is and isn't recorded."""
+    await reply(update, context.services.views.privacy)
+
+
+async def section(update: Update, context: BotContext) -> None:
+    """Any section's own command, e.g. /colorectal: its first page."""
+    services = context.services
+    found = services.content.by_command(command_name(update))
+    view = services.views.section(found.id) if found else None
+    await reply(update, view or services.views.unknown)
+
+
+async def glossary(update: Update, context: BotContext) -> None:
+    """``/glossary`` lists the words; ``/glossary <word>`` explains one."""
+    views = context.services.views
+    word = " ".join(context.args or ())
+    if not word:
+        view = views.glossary(1) or views.section(GLOSSARY_ID) or views.menu
+    else:
+        term = context.services.content.find_term(word)
+        view = (views.term(term.key) if term else None) or views.glossary_missing(word)
+    await reply(update, view)

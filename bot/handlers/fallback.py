@@ -1,0 +1,47 @@
+"""Everything no other handler took: unknown commands, stickers, photos, edits, plain text.
+
+In private chats the answer is one kind line and the menu; in groups the bot stays quiet
+unless a command was addressed to it by name.
+"""
+
+from __future__ import annotations
+
+from telegram import Chat, Update
+
+from bot.context import BotContext
+from bot.handlers.send import reply
+
+
+def _private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == Chat.PRIVATE
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command we don't know: answer in private, or in a group if it named this bot."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    first = message.text.split(maxsplit=1)[0]
+    target = first.partition("@")[2].lower()
+    if target and target != (context.bot.username or "").lower():
+        return  # meant for another bot
+    if _private(update) or target:
+        await reply(update, context.services.views.unknown)
+
+
+async def text(update: Update, context: BotContext) -> None:
+    """Plain text in a private chat."""
+    if _private(update):
+        await reply(update, context.services.views.unknown)
+
+
+async def unsupported(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice notes and other messages without text, in a private chat."""
+    if _private(update):
+        await reply(update, context.services.views.unsupported)
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """An edited message: never answered twice; in private, say how to get an answer."""
+    if _private(update):
+        await reply(update, context.services.views.edited)

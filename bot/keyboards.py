@@ -1,0 +1,161 @@
+"""Menu buttons and the callback-data scheme.
+
+Callback data is ``<version>|<kind>|<arg>|<page>``, ASCII, at most 64 bytes, e.g.
+``1|s|colorectal_surgery|2``. The version lets old buttons still sitting in chats be recognised
+as stale after the scheme changes, instead of being misread.
+
+Kinds: ``m`` main menu, ``s`` section page, ``g`` glossary term, ``gl`` glossary word list page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.content import Content, Section
+from bot.render import Renderer
+
+VERSION = "1"
+MAX_CALLBACK_BYTES = 64  # telegram.constants.InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+KINDS = frozenset({"m", "s", "g", "gl"})
+TERMS_PER_PAGE = 10
+GLOSSARY_ID = "glossary"  # the section whose page lists the glossary words
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a button asks for, decoded from its callback data."""
+
+    kind: str
+    arg: str = ""
+    page: int = 1
+
+
+def encode(kind: str, arg: str = "", page: int = 1) -> str:
+    """Callback data for a button; raises ValueError if it would not fit Telegram's limit."""
+    data = "|".join((VERSION, kind, arg, str(page))) if arg or page != 1 else f"{VERSION}|{kind}"
+    if kind not in KINDS or "|" in arg or len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"cannot encode button {kind!r} {arg!r} {page!r}")
+    return data
+
+
+def decode(data: str | None) -> Action | None:
+    """The action behind callback data, or None if it is stale, forged or malformed."""
+    if not data or len(data.encode("utf-8", "replace")) > MAX_CALLBACK_BYTES:
+        return None
+    parts = data.split("|")
+    if len(parts) not in (2, 4) or parts[0] != VERSION or parts[1] not in KINDS:
+        return None
+    if len(parts) == 2:
+        return Action(parts[1])
+    _, kind, arg, page = parts
+    if not page.isascii() or not page.isdigit() or len(page) > 3 or not arg.isascii():
+        return None
+    return Action(kind, arg, int(page))
+
+
+class Keyboards:
+    """Builds the inline keyboards for menus, sections and the glossary."""
+
+    def __init__(self, content: Content, renderer: Renderer) -> None:
+        self.content = content
+        self.renderer = renderer
+        self._main = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(s.label, callback_data=encode("s", s.id))]
+             for s in content.top])
+        self._pages: dict[tuple[str, int], InlineKeyboardMarkup] = {
+            (page.section_id, page.number): self._section(content.sections[page.section_id],
+                                                         page.number, page.total)
+            for pages in renderer.pages.values() for page in pages
+        }
+
+    def main_menu(self) -> InlineKeyboardMarkup:
+        """One button per top-level topic."""
+        return self._main
+
+    def section(self, section_id: str, page: int) -> InlineKeyboardMarkup:
+        """The keyboard under one page of a section (built once at start-up)."""
+        return self._pages[(section_id, page)]
+
+    def _section(self, section: Section, page: int, total: int) -> InlineKeyboardMarkup:
+        label = self.renderer.label
+        rows: list[list[InlineKeyboardButton]] = []
+        if section.id == GLOSSARY_ID:
+            rows.extend(self._terms_rows(1))
+        rows.extend([InlineKeyboardButton(label("child", title=c.label),
+                                          callback_data=encode("s", c.id))]
+                    for c in section.children)
+        if page == total:
+            for other_id in section.see_also:
+                other = self.content.sections[other_id]
+                rows.append([InlineKeyboardButton(label("see_also", title=other.label),
+                                                  callback_data=encode("s", other.id))])
+        if total > 1:
+            nav = []
+            if page > 1:
+                nav.append(InlineKeyboardButton(label("prev_page"),
+                                                callback_data=encode("s", section.id, page - 1)))
+            if page < total:
+                nav.append(InlineKeyboardButton(label("next_page"),
+                                                callback_data=encode("s", section.id, page + 1)))
+            rows.append(nav)
+        rows.append(self._back_row(section))
+        return InlineKeyboardMarkup(rows)
+
+    def _back_row(self, section: Section) -> list[InlineKeyboardButton]:
+        menu = InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=encode("m"))
+        if section.parent in self.content.sections:
+            return [InlineKeyboardButton(self.renderer.label("back"),
+                                         callback_data=encode("s", section.parent)), menu]
+        return [menu]
+
+    def glossary(self, page: int) -> InlineKeyboardMarkup | None:
+        """The word list, ``TERMS_PER_PAGE`` words a page, or None if ``page`` is out of range."""
+        if not 1 <= page <= self.glossary_pages():
+            return None
+        rows = self._terms_rows(page)
+        rows.append(self._back_row(self.content.sections[GLOSSARY_ID]))
+        return InlineKeyboardMarkup(rows)
+
+    def glossary_pages(self) -> int:
+        """How many pages the word list has."""
+        return max(1, -(-len(self.content.terms) // TERMS_PER_PAGE))
+
+    def _terms_rows(self, page: int) -> list[list[InlineKeyboardButton]]:
+        terms = list(self.content.terms.values())
+        chunk = terms[(page - 1) * TERMS_PER_PAGE: page * TERMS_PER_PAGE]
+        label = self.renderer.label
+        rows = [[InlineKeyboardButton(label("glossary_term", term=_short(t.term, t.key)),
+                                      callback_data=encode("g", t.key)) for t in chunk[i:i + 2]]
+                for i in range(0, len(chunk), 2)]
+        nav = []
+        if page > 1:
+            nav.append(InlineKeyboardButton(label("glossary_less"),
+                                            callback_data=encode("gl", "w", page - 1)))
+        if page < self.glossary_pages():
+            nav.append(InlineKeyboardButton(label("glossary_more"),
+                                            callback_data=encode("gl", "w", page + 1)))
+        if nav:
+            rows.append(nav)
+        return rows
+
+    def term(self, key: str) -> InlineKeyboardMarkup:
+        """Under a glossary definition: the section where it matters, and the word list."""
+        term = self.content.terms[key]
+        section = self.content.sections[term.section]
+        return InlineKeyboardMarkup([
+            [InlineKeyboardButton(self.renderer.label("read_section", title=section.label),
+                                  callback_data=encode("s", section.id))],
+            [InlineKeyboardButton(self.renderer.label("glossary_all"),
+                                  callback_data=encode("gl", "w", 1)),
+             InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=encode("m"))],
+        ])
+
+
+def _short(term: str, key: str) -> str:
+    """A button-sized name for a glossary term: its name, or its key when the name is long."""
+    if len(term) <= 24:
+        return term
+    name = key.replace("_", " ")
+    return name.upper() if len(key) <= 4 else name.capitalize()

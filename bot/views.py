@@ -1,0 +1,96 @@
+"""What the bot shows: a message and its keyboard for each screen, rendered once where static.
+
+Handlers ask for a view and send it; they never render or build keyboards themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup
+
+from bot.config import Settings
+from bot.content import Content
+from bot.keyboards import GLOSSARY_ID, Keyboards
+from bot.render import Renderer
+
+
+@dataclass(frozen=True)
+class View:
+    """A message in Telegram HTML and the keyboard under it."""
+
+    html: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+STATIC = ("welcome", "menu", "help", "privacy", "unknown", "unsupported", "edited", "stale",
+          "error")
+
+
+class Views:
+    """Every screen of the bot; static screens are rendered at start-up."""
+
+    def __init__(self, settings: Settings, content: Content, renderer: Renderer,
+                 keyboards: Keyboards) -> None:
+        self.content = content
+        self.renderer = renderer
+        self.keyboards = keyboards
+        menu = keyboards.main_menu()
+        depth = {s.id: _depth(content, s.id) for s in content.sections.values()}
+        self.welcome = View(renderer.render("welcome"), menu)
+        self.menu = View(renderer.render("menu"), menu)
+        self.help = View(renderer.render(
+            "help", sections=[(s, depth[s.id]) for s in content.walk()]), menu)
+        self.privacy = View(renderer.render("privacy", retention_days=settings.retention_days),
+                            menu)
+        self.unknown = View(renderer.render("unknown"), menu)
+        self.unsupported = View(renderer.render("unsupported"), menu)
+        self.edited = View(renderer.render("edited"))
+        self.stale = View(renderer.render("stale"), menu)
+        self.error = View(renderer.render("error"), menu)
+        self._pages = {
+            (page.section_id, page.number): View(page.html,
+                                                 keyboards.section(page.section_id, page.number))
+            for pages in renderer.pages.values() for page in pages
+        }
+        self._terms = {
+            key: View(renderer.render("glossary_term", term=term,
+                                      section=content.sections[term.section]),
+                      keyboards.term(key))
+            for key, term in content.terms.items()
+        }
+
+    def screens(self) -> dict[str, View]:
+        """Every pre-rendered screen by a readable name (for checks and previews)."""
+        named = {name: getattr(self, name) for name in STATIC}
+        named.update({f"{sid}/{n}": view for (sid, n), view in self._pages.items()})
+        named.update({f"glossary:{key}": view for key, view in self._terms.items()})
+        return named
+
+    def section(self, section_id: str, page: int = 1) -> View | None:
+        """A page of a section, or None when the section or page does not exist."""
+        return self._pages.get((section_id, page))
+
+    def term(self, key: str) -> View | None:
+        """A glossary definition, or None for an unknown key."""
+        return self._terms.get(key)
+
+    def glossary(self, page: int = 1) -> View | None:
+        """The glossary page with one page of its word buttons."""
+        keyboard = self.keyboards.glossary(page)
+        first = self._pages.get((GLOSSARY_ID, 1))
+        if keyboard is None or first is None:
+            return None
+        return View(first.html, keyboard)
+
+    def glossary_missing(self, word: str) -> View:
+        """The answer to ``/glossary <word>`` when the word is not in the glossary."""
+        return View(self.renderer.render("glossary_missing", word=word[:100]),
+                    self.keyboards.glossary(1))
+
+
+def _depth(content: Content, section_id: str) -> int:
+    depth, node = 0, content.sections[section_id]
+    while node.parent in content.sections:
+        depth, node = depth + 1, content.sections[node.parent]
+    return depth

@@ -1,0 +1,44 @@
+"""Shared fixtures: settings on temporary paths, services built once, a wired Application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application, build_services
+from bot.config import Settings
+from bot.context import Services
+from tests.recording import RecordingRequest
+
+TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fake token and the database in a temporary folder."""
+    return Settings(token=TOKEN, db_path=tmp_path / "usage.sqlite3", admin_ids=frozenset({999}))
+
+
+@pytest.fixture(scope="session")
+def services() -> Services:
+    """The real content, rendered once for the whole test session."""
+    return build_services(Settings(token=TOKEN))
+
+
+@pytest.fixture
+def request_() -> RecordingRequest:
+    """Records every Bot API call."""
+    return RecordingRequest()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, services: Services, request_: RecordingRequest
+) -> AsyncIterator[object]:
+    """The real Application, initialised (getMe done), talking to the recording request."""
+    application = build_application(settings, request=request_, services=services)
+    async with application:
+        await application.post_init(application)  # type: ignore[misc]
+        yield application

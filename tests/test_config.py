@@ -1,0 +1,98 @@
+"""Settings from environment variables: defaults, and one clear line for every bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_API_BASE_URL, ConfigError, Settings
+
+TOKEN = "123456:ABCdef_ghi-jkl"
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({"BOT_TOKEN": TOKEN})
+    assert settings.api_base_url == DEFAULT_API_BASE_URL
+    assert settings.admin_ids == frozenset()
+    assert settings.retention_days == 90
+    assert settings.webhook_url is None
+    assert TOKEN not in repr(settings)
+
+
+def test_all_values_parsed() -> None:
+    settings = Settings.from_env(
+        {
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_BASE_URL": "http://127.0.0.1:9/bot",
+            "BOT_ADMIN_IDS": " 12, 34 ,",
+            "BOT_DB_PATH": "/tmp/x.db",
+            "BOT_RETENTION_DAYS": "30",
+            "BOT_WEBHOOK_URL": "https://example.org/hook",
+            "BOT_WEBHOOK_SECRET": "s3cret_-X",
+            "BOT_PORT": "8080",
+        }
+    )
+    assert settings.admin_ids == frozenset({12, 34})
+    assert settings.db_path == Path("/tmp/x.db")
+    assert (settings.retention_days, settings.port) == (30, 8080)
+    assert settings.webhook_secret == "s3cret_-X"
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({}, "BOT_TOKEN is not set"),
+        ({"BOT_TOKEN": "nonsense"}, "BOT_TOKEN is malformed"),
+        ({"BOT_TOKEN": TOKEN, "BOT_ADMIN_IDS": "12,abc"}, "BOT_ADMIN_IDS"),
+        ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "-3"}, "BOT_RETENTION_DAYS"),
+        ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "0"}, "BOT_RETENTION_DAYS"),
+        ({"BOT_TOKEN": TOKEN, "BOT_PORT": "99999"}, "BOT_PORT"),
+        ({"BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": "ftp://x"}, "BOT_API_BASE_URL"),
+        ({"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "http://x.org"}, "https://"),
+        (
+            {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://x.org"},
+            "BOT_WEBHOOK_SECRET is required",
+        ),
+        (
+            {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://x.org", "BOT_WEBHOOK_SECRET": "a b"},
+            "BOT_WEBHOOK_SECRET may only",
+        ),
+    ],
+)
+def test_bad_values_fail_with_one_line(env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env)
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_check_needs_no_token() -> None:
+    assert Settings.from_env({}, require_token=False).token == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"BOT_TOKEN": ""}, "BOT_TOKEN is not set"),
+        ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "soon"}, "BOT_RETENTION_DAYS"),
+    ],
+)
+def test_cli_exits_with_one_clear_line(tmp_path: Path, env: dict[str, str], fragment: str) -> None:
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), **env},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert fragment in lines[0]
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,92 @@
+"""Rendering: Telegram's HTML subset only, no message over 4096 characters, escaping."""
+
+from __future__ import annotations
+
+import pytest
+from markupsafe import Markup
+
+from bot.context import Services
+from bot.markdown import ALLOWED_TAGS, MarkdownConverter, html_problems, visible_length
+from bot.render import MAX_MESSAGE, PAGE_TARGET
+
+
+def test_every_screen_is_valid_telegram_html(services: Services) -> None:
+    screens = services.views.screens()
+    assert len(screens) > 40
+    for name, view in screens.items():
+        assert html_problems(view.html) == [], name
+        assert 0 < visible_length(view.html) <= MAX_MESSAGE, name
+        for forbidden in ("<p>", "<br", "<ul", "<li", "<h1", "<h2", "<div"):
+            assert forbidden not in view.html, (name, forbidden)
+
+
+def test_every_section_has_pages_with_title_and_footer(services: Services) -> None:
+    for section in services.content.sections.values():
+        pages = services.renderer.pages[section.id]
+        assert pages, section.id
+        for page in pages:
+            assert page.html.startswith(f"<b>{Markup.escape(section.title)}</b>")
+            assert "/urgent" in page.html
+            assert page.total == len(pages)
+
+
+def test_long_section_is_split_at_paragraphs(services: Services) -> None:
+    longest = max(services.content.sections.values(), key=lambda s: len(s.body))
+    pages = services.renderer.pages[longest.id]
+    if visible_length(services.renderer.markdown.inline(longest.body)) > PAGE_TARGET:
+        assert len(pages) > 1
+    for page in pages:
+        assert visible_length(page.html) <= MAX_MESSAGE
+    if len(pages) > 1:
+        assert "Page 1 of" in pages[0].html
+        assert "Continued on the next page" in pages[0].html
+
+
+def test_added_notes_are_set_apart_from_seed_text(services: Services) -> None:
+    with_notes = [s for s in services.content.sections.values() if s.notes]
+    assert with_notes, "the content should carry added safety notes"
+    for section in with_notes:
+        last = services.renderer.pages[section.id][-1].html
+        assert last.count("<blockquote><b>ℹ️ Added note</b>") == len(section.notes)
+
+
+def test_pagination_with_small_target() -> None:
+    md = MarkdownConverter()
+    blocks = md.blocks("\n\n".join(f"Paragraph {i} " + "word " * 200 for i in range(10)))
+    assert len(blocks) == 10
+    assert all(html_problems(b) == [] for b in blocks)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("**bold** and *it*", "<b>bold</b> and <i>it</i>"),
+    ("## Heading", "<b>Heading</b>"),
+    ("- one\n- two", "• one\n• two"),
+    ("1. one\n2. two", "1. one\n2. two"),
+    ("a <script>x</script> & b", "a &lt;script&gt;x&lt;/script&gt; &amp; b"),
+    ("[site](https://e.org/?a=1&b=2)", '<a href="https://e.org/?a=1&amp;b=2">site</a>'),
+    ("[bad](javascript:alert(1))", "[bad](javascript:alert(1))"),
+    ("> quoted", "<blockquote>quoted</blockquote>"),
+    ("line one\nline two", "line one line two"),
+])
+def test_markdown_to_telegram_html(source: str, expected: str) -> None:
+    html = str(MarkdownConverter().inline(source))
+    assert html == expected
+    assert html_problems(html) == []
+
+
+def test_tag_checker_finds_what_telegram_rejects() -> None:
+    assert html_problems("<p>x</p>") == ["tag <p> is not allowed by Telegram"]
+    assert "unclosed tags: b" in html_problems("<b>x")
+    assert html_problems("<b>x</i>")
+    assert {"b", "i", "a", "code", "pre", "blockquote"} <= ALLOWED_TAGS
+
+
+def test_visible_length_counts_text_after_entities() -> None:
+    assert visible_length("<b>a&amp;b</b>") == 3
+    assert visible_length("😀") == 2  # Telegram counts UTF-16 code units
+
+
+def test_user_text_is_escaped_in_templates(services: Services) -> None:
+    view = services.views.glossary_missing("<b>x</b> & <a href='y'>")
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;a href=&#39;y&#39;&gt;" in view.html
+    assert html_problems(view.html) == []
