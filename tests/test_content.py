@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -53,7 +54,7 @@ def test_every_outline_section_exists_with_its_command_and_parent(services: Serv
 
 def test_front_matter_is_complete(services: Services) -> None:
     for section in services.content.sections.values():
-        assert section.summary and len(section.summary) <= 200, section.id
+        assert 0 < len(section.summary) <= 200, section.id
         assert section.keywords, section.id
         assert section.sources, section.id
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", section.last_reviewed), section.id
@@ -69,7 +70,7 @@ def test_seed_spans_cover_the_whole_seed_once() -> None:
                    if s.seed_span and s.id != "colorectal")
     assert spans[0][0] == 0
     assert spans[-1][1] == len(SEED)
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start == end + 1
         assert SEED[end] == " "
     assert content.sections["colorectal"].seed_span == (7509, 12017)
@@ -81,7 +82,8 @@ def test_seed_spans_cover_the_whole_seed_once() -> None:
 def test_glossary_has_every_term(services: Services) -> None:
     assert list(services.content.terms) == GLOSSARY_KEYS
     for term in services.content.terms.values():
-        assert term.definition and term.sources
+        assert term.definition
+        assert term.sources
 
 
 @pytest.mark.parametrize(("pattern", "allowed"), [
