@@ -1,0 +1,66 @@
+"""Run the real bot (``python -m bot run``) as a subprocess against a fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.fakeapi import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:E2E-token-secret_abcdefghijklmnopq"
+
+
+@dataclass
+class BotProcess:
+    """A running bot and where its log goes."""
+
+    process: asyncio.subprocess.Process
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything the bot has logged so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:  # noqa: ASYNC109
+        """Send ``sig`` and wait for the exit code."""
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeBotAPI, tmp_path: Path,
+                      env: dict[str, str] | None = None) -> AsyncIterator[BotProcess]:
+    """Start the bot pointed at ``fake``; wait until it polls; stop it afterwards."""
+    log_path = tmp_path / "bot.log"
+    full_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": TOKEN,
+        "BOT_API_BASE_URL": fake.base_url,
+        "BOT_DB_PATH": str(tmp_path / "usage.sqlite3"),
+        "PTB_TIMEDELTA": "true",
+    } | (env or {})
+    with log_path.open("w", encoding="utf-8") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=full_env,
+            stdout=log_file, stderr=asyncio.subprocess.STDOUT)
+    bot = BotProcess(process, log_path)
+    try:
+        await fake.wait_polling(timeout=30)
+        yield bot
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
