@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -11,6 +12,9 @@ from bot.content import Content
 from bot.keyboards import Keyboards
 from bot.render import Renderer
 from bot.views import Views
+
+if TYPE_CHECKING:
+    from bot.handlers.track import Recorder
 
 SERVICES_KEY = "services"
 
@@ -24,6 +28,7 @@ class Services:
     renderer: Renderer
     keyboards: Keyboards
     views: Views
+    usage: Recorder | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.send import reply
+from bot.handlers.track import track
 from bot.keyboards import GLOSSARY_ID
 
 
@@ -21,21 +22,28 @@ async def start(update: Update, context: BotContext) -> None:
     views = context.services.views
     payload = context.args[0] if context.args else ""
     view = views.section(payload) if payload else None
+    if view is not None:
+        track(update, context, "deep_link", payload)
+    else:
+        track(update, context, "command", "start")
     await reply(update, view or views.welcome)
 
 
 async def menu(update: Update, context: BotContext) -> None:
     """The main menu."""
+    track(update, context, "command", "menu")
     await reply(update, context.services.views.menu)
 
 
 async def help_(update: Update, context: BotContext) -> None:
     """Every command, generated from the content."""
+    track(update, context, "command", "help")
     await reply(update, context.services.views.help)
 
 
 async def privacy(update: Update, context: BotContext) -> None:
     """What is and isn't recorded."""
+    track(update, context, "command", "privacy")
     await reply(update, context.services.views.privacy)
 
 
@@ -44,6 +52,7 @@ async def section(update: Update, context: BotContext) -> None:
     services = context.services
     found = services.content.by_command(command_name(update))
     view = services.views.section(found.id) if found else None
+    track(update, context, "command" if found else "unknown", found.id if found else None)
     await reply(update, view or services.views.unknown)
 
 
@@ -51,6 +60,7 @@ async def glossary(update: Update, context: BotContext) -> None:
     """``/glossary`` lists the words; ``/glossary <word>`` explains one."""
     views = context.services.views
     word = " ".join(context.args or ())
+    track(update, context, "command", GLOSSARY_ID)
     if not word:
         view = views.glossary(1) or views.section(GLOSSARY_ID) or views.menu
     else:

@@ -10,6 +10,7 @@ from telegram import Chat, Update
 
 from bot.context import BotContext
 from bot.handlers.send import reply
+from bot.handlers.track import track
 
 
 def _private(update: Update) -> bool:
@@ -26,18 +27,21 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if target and target != (context.bot.username or "").lower():
         return  # meant for another bot
     if _private(update) or target:
+        track(update, context, "unknown")
         await reply(update, context.services.views.unknown)
 
 
 async def text(update: Update, context: BotContext) -> None:
     """Plain text in a private chat."""
     if _private(update):
+        track(update, context, "unknown")
         await reply(update, context.services.views.unknown)
 
 
 async def unsupported(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice notes and other messages without text, in a private chat."""
     if _private(update):
+        track(update, context, "unknown")
         await reply(update, context.services.views.unsupported)
 
 

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.send import answer, edit, reply
+from bot.handlers.track import track
 from bot.keyboards import Action, decode
 from bot.views import View, Views
 
@@ -31,7 +32,9 @@ async def button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     views = context.services.views
-    view = resolve(views, decode(query.data))
+    action = decode(query.data)
+    view = resolve(views, action)
+    track(update, context, "button" if view else "unknown", _section_of(action) if view else None)
     if view is None:
         await answer(query, context.services.renderer.label("stale_answer"))
         if query.message is not None:  # inline messages have no chat to write into
@@ -39,3 +42,10 @@ async def button(update: Update, context: BotContext) -> None:
         return
     await answer(query)
     await edit(query, view)
+
+
+def _section_of(action: Action | None) -> str | None:
+    """The section a button belongs to, for the usage log (glossary words count as glossary)."""
+    if action is None or action.kind == "m":
+        return None
+    return action.arg if action.kind == "s" else "glossary"

@@ -1,0 +1,53 @@
+"""Record one anonymous usage event for an update: what was read, how, in what kind of chat.
+
+Only the event's kind, the section id, the chat type and a two-letter language bucket leave this
+module; the user id is handed over solely for the in-memory daily-unique count (see
+:mod:`bot.usage`), never stored.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from telegram import Update
+
+from bot.context import BotContext
+
+KINDS = frozenset({"command", "button", "deep_link", "inline_query", "inline_chosen", "search",
+                   "share", "feedback", "unknown"})
+
+
+class Recorder(Protocol):
+    """Anything that can take usage events without blocking (the usage log, or a test double)."""
+
+    def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
+               user_id: int | None) -> None:
+        """Queue one event; must never raise or wait."""
+
+
+def chat_type(update: Update) -> str:
+    """``private``, ``group``, ``supergroup``, ``channel``, or ``inline`` for inline mode."""
+    if update.inline_query is not None or update.chosen_inline_result is not None:
+        return "inline"
+    chat = update.effective_chat
+    if chat is None:  # a button under a message sent through inline mode
+        return "inline"
+    return chat.type if chat.type in ("private", "group", "supergroup", "channel") else "other"
+
+
+def language(update: Update) -> str:
+    """Two lowercase letters of the user's app language, or ``other``."""
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    prefix = code[:2].lower()
+    return prefix if len(prefix) == 2 and prefix.isascii() and prefix.isalpha() else "other"
+
+
+def track(update: Update, context: BotContext, kind: str, section: str | None = None) -> None:
+    """Hand one event to the usage log, if there is one; never raises into the handler."""
+    recorder = context.services.usage
+    if recorder is None:
+        return
+    user = update.effective_user
+    recorder.record(kind, section, chat_type=chat_type(update), language=language(update),
+                    user_id=user.id if user else None)
