@@ -26,7 +26,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -34,6 +34,7 @@ from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import commands, errors, fallback, menu
 from bot.keyboards import GLOSSARY_ID, Keyboards
 from bot.render import Renderer
+from bot.retry import RetryingRequest
 from bot.views import Views
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # Answers go through the retry policy of bot/retry.py; polling retries by itself.
+        builder = builder.request(RetryingRequest(HTTPXRequest())).get_updates_request(
+            HTTPXRequest())
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
     register_handlers(app, services.content)

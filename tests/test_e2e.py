@@ -43,11 +43,11 @@ def buttons(call: Call) -> list[tuple[str, str]]:
 
 async def say(fake: FakeBotAPI, text: str, chat: dict[str, Any] | None = None,
               method: str = "sendMessage") -> Call:
-    """Send ``text`` as a user and wait for the bot's answer in that chat."""
+    """Send ``text`` as a user and wait for the bot's delivered answer in that chat."""
     chat = chat or private_chat(1001)
     mark = fake.mark()
     fake.push_update(message_update(text, chat=chat))
-    return await fake.wait_for(method, lambda c: c.params.get("chat_id") == chat["id"],
+    return await fake.wait_for(method, lambda c: c.ok and c.params.get("chat_id") == chat["id"],
                                after=mark)
 
 
