@@ -28,10 +28,9 @@ def cmd_run(_: argparse.Namespace) -> int:
     setup_logging(secrets=(settings.token, settings.webhook_secret or ""))
     app = build_application(settings)
     if settings.webhook_url:
-        app.run_webhook(listen="0.0.0.0", port=settings.port, url_path="telegram",
-                        secret_token=settings.webhook_secret,
-                        webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-                        allowed_updates=Update.ALL_TYPES)
+        from bot.webhook import run_webhook
+
+        run_webhook(app, settings)
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

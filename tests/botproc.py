@@ -36,9 +36,9 @@ class BotProcess:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeBotAPI, tmp_path: Path,
-                      env: dict[str, str] | None = None) -> AsyncIterator[BotProcess]:
-    """Start the bot pointed at ``fake``; wait until it polls; stop it afterwards."""
+async def running_bot(fake: FakeBotAPI, tmp_path: Path, env: dict[str, str] | None = None, *,
+                      ready: str = "getUpdates") -> AsyncIterator[BotProcess]:
+    """Start the bot pointed at ``fake``; wait for its ``ready`` call; stop it afterwards."""
     log_path = tmp_path / "bot.log"
     full_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -54,7 +54,7 @@ async def running_bot(fake: FakeBotAPI, tmp_path: Path,
             stdout=log_file, stderr=asyncio.subprocess.STDOUT)
     bot = BotProcess(process, log_path)
     try:
-        await fake.wait_polling(timeout=30)
+        await fake.wait_for(ready, timeout=30)
         yield bot
     finally:
         if process.returncode is None:

@@ -1,0 +1,110 @@
+"""Webhook mode: the secret is checked, bad requests get 4xx, good updates are answered."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.botproc import BotProcess, running_bot
+from tests.fakeapi import FakeBotAPI, message_update, private_chat
+
+SECRET = "hook-secret_123"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1."""
+    async with FakeBotAPI(bot_username="MetLiverTestBot") as server:
+        yield server
+
+
+@pytest.fixture
+async def hook(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[tuple[BotProcess, str]]:
+    """The bot in webhook mode, and the URL of its webhook endpoint."""
+    port = _free_port()
+    env = {"BOT_WEBHOOK_URL": "https://bot.example.org/", "BOT_WEBHOOK_SECRET": SECRET,
+           "BOT_PORT": str(port)}
+    async with running_bot(fake, tmp_path, env, ready="setWebhook") as bot:
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                try:
+                    async with session.get(base + "/healthz") as resp:
+                        if resp.status == 200 and (await resp.json())["ok"]:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.1)
+        yield bot, base + "/telegram"
+
+
+async def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    headers = {"Content-Type": "application/json"} | headers
+    async with aiohttp.ClientSession() as session, session.post(
+            url, data=io.BytesIO(body), headers=headers) as resp:
+        return resp.status
+
+
+def _update(text: str, chat_id: int) -> bytes:
+    raw: dict[str, Any] = message_update(text, chat=private_chat(chat_id))
+    raw["update_id"] = chat_id
+    return json.dumps(raw).encode()
+
+
+async def test_webhook_registered_with_secret(fake: FakeBotAPI,
+                                              hook: tuple[BotProcess, str]) -> None:
+    (call,) = fake.calls_to("setWebhook")
+    assert call.params["url"] == "https://bot.example.org/telegram"
+    assert call.params["secret_token"] == SECRET
+    assert fake.calls_to("getUpdates") == []
+
+
+async def test_requests_without_the_secret_are_rejected(fake: FakeBotAPI,
+                                                        hook: tuple[BotProcess, str]) -> None:
+    bot, url = hook
+    assert await _post(url, _update("/start", 3001), {}) == 403
+    assert await _post(url, _update("/start", 3002),
+                       {"X-Telegram-Bot-Api-Secret-Token": "wrong"}) == 403
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    assert await _post(url, _update("/start", 3003), good) == 200
+    await fake.wait_for("sendMessage", lambda c: c.params["chat_id"] == 3003)
+    assert [c for c in fake.calls_to("sendMessage") if c.params["chat_id"] in (3001, 3002)] == []
+    assert SECRET not in bot.log()
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b"{not json", 400),
+    (b"\xff\xfe", 400),
+    (b"[1, 2, 3]", 400),
+    (b'{"no_update_id": true}', 400),
+    (b'{"update_id": 5, "message": {"chat": "nonsense"}}', 400),
+    (b'{"update_id": 6, "message": {"text": "' + b"x" * (2 << 20) + b'"}}', 413),
+])
+async def test_malformed_requests_get_4xx_and_bot_keeps_working(
+        fake: FakeBotAPI, hook: tuple[BotProcess, str], body: bytes, status: int) -> None:
+    bot, url = hook
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    assert await _post(url, body, good) == status
+    assert await _post(url, _update("/lung", 3100), good) == 200
+    call = await fake.wait_for("sendMessage", lambda c: c.params["chat_id"] == 3100)
+    assert call.result["text"].startswith("Lung cancer")
+    assert bot.process.returncode is None
+
+
+async def test_sigterm_stops_webhook_cleanly(hook: tuple[BotProcess, str]) -> None:
+    bot, _ = hook
+    assert await bot.stop() == 0
