@@ -56,8 +56,13 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
-                      services: Services | None = None) -> Application:  # type: ignore[type-arg]
-    """The fully wired application; tests pass a recording ``request``."""
+                      services: Services | None = None,
+                      rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
+    """The fully wired application; tests pass a recording ``request``.
+
+    ``rate_limit=False`` leaves out the flood-control limiter, for tests that feed thousands of
+    updates into an in-process request double (it would otherwise pace them like Telegram).
+    """
     services = services or build_services(settings)
     builder = (
         ApplicationBuilder()
@@ -66,9 +71,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
     )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:

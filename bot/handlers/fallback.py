@@ -22,11 +22,10 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    first = message.text.split(maxsplit=1)[0]
-    target = first.partition("@")[2].lower()
-    if target and target != (context.bot.username or "").lower():
-        return  # meant for another bot
-    if _private(update) or target:
+    target = message.text.split(maxsplit=1)[0].partition("@")[2].lower()
+    ours = target == (context.bot.username or "").lower()
+    # In private only we can see it, whatever bot it names; in a group, only if it names us.
+    if _private(update) or (target and ours):
         track(update, context, "unknown")
         await reply(update, context.services.views.unknown)
 
