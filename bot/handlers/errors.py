@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Chat, Update
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import BotContext
 from bot.handlers.send import reply
@@ -19,7 +19,9 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Forbidden):
         log.info("not allowed to write to a chat (blocked or removed): %s", error.message)
         return
-    if isinstance(error, NetworkError):
+    # BadRequest subclasses NetworkError in python-telegram-bot, but it is our mistake, not the
+    # network's: it gets a traceback below.
+    if isinstance(error, NetworkError | RetryAfter) and not isinstance(error, BadRequest):
         log.warning("network problem talking to Telegram: %s", type(error).__name__)
         return
     log.error("error while handling an update: %s", type(error).__name__, exc_info=error)
