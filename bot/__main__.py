@@ -36,11 +36,16 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(_: argparse.Namespace) -> int:
+def cmd_check(args: argparse.Namespace) -> int:
     """Load and render all content; print every problem found."""
+    from dataclasses import replace
+
     from bot.checks import check_all
 
-    problems, summary = check_all(_settings(require_token=False))
+    settings = _settings(require_token=False)
+    if args.content:
+        settings = replace(settings, content_dir=Path(args.content))
+    problems, summary = check_all(settings)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     if problems:
@@ -55,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
-    sub.add_parser("check", help="validate and render all content")
+    check = sub.add_parser("check", help="validate and render all content")
+    check.add_argument("--content", metavar="DIR", help="content folder (default: content/en)")
     args = parser.parse_args(argv)
     handlers = {"run": cmd_run, "check": cmd_check}
     try:

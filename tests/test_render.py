@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import pytest
 from markupsafe import Markup
 
+from bot.app import build_services
+from bot.config import Settings
 from bot.context import Services
 from bot.markdown import ALLOWED_TAGS, MarkdownConverter, html_problems, visible_length
 from bot.render import MAX_MESSAGE, PAGE_TARGET
+
+CONTENT = Path(__file__).resolve().parent.parent / "content" / "en"
 
 
 def test_every_screen_is_valid_telegram_html(services: Services) -> None:
@@ -90,3 +98,31 @@ def test_user_text_is_escaped_in_templates(services: Services) -> None:
     view = services.views.glossary_missing("<b>x</b> & <a href='y'>")
     assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;a href=&#39;y&#39;&gt;" in view.html
     assert html_problems(view.html) == []
+
+
+def test_long_section_gets_pages_with_previous_and_next(tmp_path: Path) -> None:
+    folder = tmp_path / "en"
+    shutil.copytree(CONTENT, folder)
+    paragraphs = [f"Paragraph {i}. " + "Plain words for a tired reader. " * 30 for i in range(12)]
+    (folder / "long.md").write_text(
+        "---\nid: long\ncommand: long\ntitle: A long topic\nparent: treatment\norder: 9\n"
+        "summary: Long.\nkeywords: [long]\nsources: [{title: Test}]\nlast_reviewed: 2026-11-30\n"
+        "notes: ['An added note.']\n---\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    services = build_services(Settings(token="1:a", content_dir=folder))
+    pages = services.renderer.pages["long"]
+    assert len(pages) >= 3
+    seen = []
+    for page in pages:
+        assert visible_length(page.html) <= PAGE_TARGET
+        assert f"Page {page.number} of {len(pages)}" in page.html
+        seen += re.findall(r"Paragraph (\d+)\.", page.html)
+    assert seen == [str(i) for i in range(12)]  # every paragraph once, in order, never cut
+    assert "An added note." in pages[-1].html
+    assert "An added note." not in pages[0].html
+    first = [b.callback_data for row in services.keyboards.section("long", 1).inline_keyboard
+             for b in row]
+    middle = [b.callback_data for row in services.keyboards.section("long", 2).inline_keyboard
+              for b in row]
+    assert "1|s|long|2" in first
+    assert not any(d.startswith("1|s|long|0") for d in first)
+    assert {"1|s|long|1", "1|s|long|3"} <= set(middle)
