@@ -10,6 +10,8 @@ import pytest
 from bot.app import build_application, build_services
 from bot.config import Settings
 from bot.context import Services
+from tests.botproc import BotProcess, running_bot
+from tests.fakeapi import FakeBotAPI
 from tests.recording import RecordingRequest
 
 TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"
@@ -42,3 +44,17 @@ async def app(
     async with application:
         await application.post_init(application)  # type: ignore[misc]
         yield application
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    """A fake Bot API server on 127.0.0.1."""
+    async with FakeBotAPI(bot_username="MetLiverTestBot") as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    """The real bot (``python -m bot run``) as a subprocess, polling the fake server."""
+    async with running_bot(fake, tmp_path) as process:
+        yield process

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.botproc import TOKEN, BotProcess, running_bot
+from tests.botproc import TOKEN, BotProcess
 from tests.fakeapi import (
     Call,
     FakeBotAPI,
@@ -18,20 +14,6 @@ from tests.fakeapi import (
     private_chat,
     sticker_update,
 )
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    async with FakeBotAPI(bot_username="MetLiverTestBot") as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    """The real bot process, polling the fake server."""
-    async with running_bot(fake, tmp_path) as process:
-        yield process
 
 
 def buttons(call: Call) -> list[tuple[str, str]]:

@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.botproc import BotProcess, running_bot
+from tests.botproc import BotProcess
 from tests.fakeapi import FakeBotAPI, Fault, callback_update, message_update, private_chat
 from tests.test_e2e import say
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    async with FakeBotAPI(bot_username="MetLiverTestBot") as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    """The real bot process, polling the fake server."""
-    async with running_bot(fake, tmp_path) as process:
-        yield process
 
 
 async def test_scripted_conversation_through_faults(fake: FakeBotAPI, bot: BotProcess) -> None:

@@ -26,13 +26,6 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    async with FakeBotAPI(bot_username="MetLiverTestBot") as server:
-        yield server
-
-
-@pytest.fixture
 async def hook(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[tuple[BotProcess, str]]:
     """The bot in webhook mode, and the URL of its webhook endpoint."""
     port = _free_port()
