@@ -128,5 +128,5 @@ def _field_score(similar: list[dict[str, float]], field: list[str], prose: bool)
         return query_cover
     field_cover = 100.0 * sum(any(w in s for s in similar) for w in field) / len(field)
     in_field = 0.85 * query_cover + 0.15 * field_cover
-    in_query = 0.7 * field_cover + 0.3 * query_cover if query_cover >= 50 else 0.0
+    in_query = 0.75 * field_cover + 0.25 * query_cover
     return max(in_field, in_query)
