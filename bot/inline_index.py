@@ -77,14 +77,14 @@ def match_inline(content: Content, query: str, limit: int) -> list[InlineMatch]:
     needles = list(dict.fromkeys(words(query[:MAX_QUERY])))[:MAX_WORDS]
     if not needles or limit <= 0:
         return []
-    candidates = list(_candidates(content))
-    vocabulary = sorted({w for _, fields in candidates for text, _, _ in fields
-                         for w in words(text)})
+    candidates = [(match, [(words(text), weight, prose) for text, weight, prose in fields])
+                  for match, fields in _candidates(content)]
+    vocabulary = sorted({w for _, fields in candidates for field, _, _ in fields for w in field})
     similar = [_similarity(needle, vocabulary) for needle in needles]
     scored: list[tuple[float, int, InlineMatch]] = []
     for position, (match, fields) in enumerate(candidates):
-        best = max(weight * _field_score(similar, words(text), prose)
-                   for text, weight, prose in fields)
+        best = max(weight * _field_score(similar, field, prose)
+                   for field, weight, prose in fields)
         if best >= THRESHOLD:
             scored.append((best, position, match))
     scored.sort(key=lambda item: (-item[0], item[1]))
