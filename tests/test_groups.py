@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import logging
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -44,6 +45,7 @@ class TelegramSays(RecordingRequest):
         super().__init__()
         self.missing_replies: set[int] = set()
         self.migrated: dict[int, int] = {}
+        self.muted: set[int] = set()
 
     async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
                          **kwargs: Any) -> tuple[int, bytes]:
@@ -52,6 +54,9 @@ class TelegramSays(RecordingRequest):
             reply = params.get("reply_parameters") or {}
             if reply.get("message_id") in self.missing_replies:
                 return self._error(params, "Bad Request: message to be replied not found")
+            if params.get("chat_id") in self.muted:
+                return self._error(params, "Bad Request: not enough rights to send text "
+                                   "messages to the chat")
             if params.get("chat_id") in self.migrated:
                 return self._error(params, "Bad Request: group chat was upgraded to a "
                                    "supergroup chat",
@@ -212,6 +217,17 @@ async def test_introduction_once_when_added_and_forgotten_when_removed(
     assert recent.find(group["id"], None, "s:lung") is not None
     await feed(group_app, _member_update(group, "member", "kicked"))
     assert recent.find(group["id"], None, "s:lung") is None
+
+
+async def test_added_where_members_cannot_write_is_not_an_error(
+        group_app: Any, telegram: TelegramSays, caplog: pytest.LogCaptureFixture) -> None:
+    group = chat(-100700, "supergroup")
+    telegram.muted.add(group["id"])
+    caplog.set_level(logging.INFO)
+    await feed(group_app, _member_update(group, "left", "member"))
+    assert [c.result for c in telegram.sent("sendMessage")] == ["error"]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "could not post the group introduction: BadRequest" in caplog.text
 
 
 async def test_upgrade_to_supergroup_keeps_the_recent_answers(

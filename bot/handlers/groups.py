@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Chat, ChatMember, Message, ReplyParameters, Update
-from telegram.error import BadRequest, ChatMigrated
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 from bot.context import BotContext
 from bot.handlers.send import reply
@@ -96,7 +96,11 @@ async def membership(update: Update, context: BotContext) -> None:
     before, after = change.old_chat_member.status, change.new_chat_member.status
     if before in _OUT and after in _IN:
         intro = context.services.views.group_intro(context.bot.username)
-        await context.bot.send_message(change.chat.id, intro.html, reply_markup=intro.keyboard)
+        try:
+            await context.bot.send_message(change.chat.id, intro.html,
+                                           reply_markup=intro.keyboard)
+        except (BadRequest, Forbidden) as exc:  # e.g. members may not send messages there
+            log.info("could not post the group introduction: %s", type(exc).__name__)
     elif after in _OUT and context.services.recent is not None:
         context.services.recent.forget(change.chat.id)
 
