@@ -6,6 +6,7 @@ specific handlers come first and the catch-alls of :mod:`bot.handlers.fallback` 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from telegram import (
@@ -20,9 +21,12 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -31,8 +35,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
-from bot.handlers import commands, errors, fallback, menu
+from bot.handlers import commands, errors, fallback, groups, inline, menu
+from bot.inline_results import InlineResults
 from bot.keyboards import GLOSSARY_ID, Keyboards
+from bot.recent import RecentAnswers
 from bot.render import Renderer
 from bot.retry import RetryingRequest
 from bot.views import Views
@@ -52,7 +58,7 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     keyboards = Keyboards(content, renderer)
     views = Views(settings, content, renderer, keyboards)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
-                    views=views)
+                    views=views, inline=InlineResults(content, renderer))
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
@@ -64,6 +70,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     updates into an in-process request double (it would otherwise pace them like Telegram).
     """
     services = services or build_services(settings)
+    if services.recent is None:  # in-memory group etiquette state belongs to this app only
+        services = dataclasses.replace(services, recent=RecentAnswers())
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -101,6 +109,12 @@ def register_handlers(app: Application, content: Content) -> None:  # type: igno
         CommandHandler(section_commands, commands.section, filters=NEW),
         # Button taps.
         CallbackQueryHandler(menu.button),
+        # Inline mode (sharing cards into any chat) and which card was sent.
+        InlineQueryHandler(inline.inline_query),
+        ChosenInlineResultHandler(inline.chosen),
+        # Groups: introduction when added, forget when removed, supergroup upgrades.
+        ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated),
         # Catch-alls: edits, unknown commands, plain text, messages without text.
         MessageHandler(filters.UpdateType.EDITED, fallback.edited),
         MessageHandler(filters.COMMAND & NEW, fallback.unknown_command),
@@ -123,4 +137,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     listed = command_list(content)
     await app.bot.set_my_commands(listed, scope=BotCommandScopeAllPrivateChats())
     await app.bot.set_my_commands(listed, scope=BotCommandScopeAllGroupChats())
-    log.info("ready as @%s with %d sections", app.bot.username, len(content.sections))
+    services = services_of(app)
+    cards = services.inline.prepare(app.bot.username)
+    group_pages = services.views.prepare_groups(app.bot.username)
+    log.info("ready as @%s with %d sections (%d inline cards, %d group pages)",
+             app.bot.username, len(content.sections), cards, group_pages)

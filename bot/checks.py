@@ -15,6 +15,7 @@ from bot.markdown import html_problems, visible_length
 from bot.render import MAX_MESSAGE, RenderError
 from bot.views import Views
 
+CHECK_USERNAME = "YourBotName"  # stands in for the bot's username in deep links
 _COMMAND_IN_TEXT = re.compile(r"(?<![\w/<])/([a-z0-9_]{1,32})\b")
 _HREF = re.compile(r'href="([^"]*)"')
 
@@ -27,6 +28,18 @@ def check_all(settings: Settings) -> tuple[list[str], str]:
         return [str(exc)], ""
     problems: list[str] = []
     views = services.views
+    try:  # inline cards and group pages carry deep links, so they need a username
+        cards = services.inline.prepare(CHECK_USERNAME)
+        views.prepare_groups(CHECK_USERNAME)
+    except (RenderError, ValueError) as exc:
+        return [f"inline cards or group pages: {exc}"], ""
+    for page in (p for pages in services.renderer.pages.values() for p in pages):
+        group = views.group_section(page.section_id, page.number, CHECK_USERNAME)
+        if group is None or group.keyboard is None:
+            problems.append(f"{page.section_id}/{page.number}: no group variant")
+        else:
+            problems += [f"{page.section_id}/{page.number} (group): {p}"
+                         for p in _keyboard_problems(views, group.keyboard)]
     known = set(BUILT_IN) | {s.command for s in services.content.sections.values()}
     for name, view in views.screens().items():
         problems += [f"{name}: {p}" for p in html_problems(view.html)]
@@ -42,7 +55,8 @@ def check_all(settings: Settings) -> tuple[list[str], str]:
         problems.append("more than 100 commands: Telegram's command menu holds 100")
     pages = sum(len(p) for p in services.renderer.pages.values())
     summary = (f"ok: {len(services.content.sections)} sections, {pages} pages, "
-               f"{len(services.content.terms)} glossary terms, {len(known)} commands")
+               f"{len(services.content.terms)} glossary terms, {len(known)} commands, "
+               f"{cards} inline cards")
     return problems, summary
 
 

@@ -9,7 +9,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.content import Content
+from bot.inline_results import InlineResults
 from bot.keyboards import Keyboards
+from bot.recent import RecentAnswers
 from bot.render import Renderer
 from bot.views import Views
 
@@ -28,7 +30,10 @@ class Services:
     renderer: Renderer
     keyboards: Keyboards
     views: Views
+    inline: InlineResults
     usage: Recorder | None = None
+    # Per running bot, not per content: build_application gives each Application its own.
+    recent: RecentAnswers | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):

@@ -5,15 +5,23 @@ Callback data is ``<version>|<kind>|<arg>|<page>``, ASCII, at most 64 bytes, e.g
 as stale after the scheme changes, instead of being misread.
 
 Kinds: ``m`` main menu, ``s`` section page, ``g`` glossary term, ``gl`` glossary word list page.
+
+Section pages and glossary words also carry a Share button
+(``switch_inline_query_chosen_chat`` with the query ``s:<section id>`` or ``g:<term key>``, see
+:class:`bot.inline_index.InlineMatch`). In groups, section keyboards have no Previous/Next: a
+long section shows its first page with a "Continue in private chat" deep link instead, so a
+family group is never paged through on everyone's screen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
+from telegram.helpers import create_deep_linked_url
 
 from bot.content import Content, Section
+from bot.inline_index import InlineMatch
 from bot.render import Renderer
 
 VERSION = "1"
@@ -78,7 +86,16 @@ class Keyboards:
         """The keyboard under one page of a section (built once at start-up)."""
         return self._pages[(section_id, page)]
 
-    def _section(self, section: Section, page: int, total: int) -> InlineKeyboardMarkup:
+    def group_section(self, section_id: str, page: int, bot_username: str
+                      ) -> InlineKeyboardMarkup:
+        """The keyboard under a section page in a group: no paging, a private-chat link instead."""
+        section = self.content.sections[section_id]
+        total = len(self.renderer.pages[section_id])
+        return self._section(section, page, total,
+                             private_url=create_deep_linked_url(bot_username, section_id))
+
+    def _section(self, section: Section, page: int, total: int,
+                 private_url: str | None = None) -> InlineKeyboardMarkup:
         label = self.renderer.label
         rows: list[list[InlineKeyboardButton]] = []
         if section.id == GLOSSARY_ID:
@@ -91,7 +108,9 @@ class Keyboards:
                 other = self.content.sections[other_id]
                 rows.append([InlineKeyboardButton(label("see_also", title=other.label),
                                                   callback_data=encode("s", other.id))])
-        if total > 1:
+        if total > 1 and private_url is not None:
+            rows.append([InlineKeyboardButton(label("continue_private"), url=private_url)])
+        elif total > 1:
             nav = []
             if page > 1:
                 nav.append(InlineKeyboardButton(label("prev_page"),
@@ -100,8 +119,16 @@ class Keyboards:
                 nav.append(InlineKeyboardButton(label("next_page"),
                                                 callback_data=encode("s", section.id, page + 1)))
             rows.append(nav)
+        rows.append(self._share_row(InlineMatch("section", section.id)))
         rows.append(self._back_row(section))
         return InlineKeyboardMarkup(rows)
+
+    def _share_row(self, match: InlineMatch) -> list[InlineKeyboardButton]:
+        """Pick a chat (a person or a group) and drop this page's card there via inline mode."""
+        chosen = SwitchInlineQueryChosenChat(query=match.token, allow_user_chats=True,
+                                             allow_group_chats=True)
+        return [InlineKeyboardButton(self.renderer.label("share"),
+                                     switch_inline_query_chosen_chat=chosen)]
 
     def _back_row(self, section: Section) -> list[InlineKeyboardButton]:
         menu = InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=encode("m"))
@@ -147,6 +174,7 @@ class Keyboards:
         return InlineKeyboardMarkup([
             [InlineKeyboardButton(self.renderer.label("read_section", title=section.label),
                                   callback_data=encode("s", section.id))],
+            self._share_row(InlineMatch("term", key)),
             [InlineKeyboardButton(self.renderer.label("glossary_all"),
                                   callback_data=encode("gl", "w", 1)),
              InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=encode("m"))],

@@ -24,7 +24,7 @@ class View:
 
 
 STATIC = ("welcome", "menu", "help", "privacy", "unknown", "unsupported", "edited", "stale",
-          "error")
+          "error", "repeat_pointer")
 
 
 class Views:
@@ -48,6 +48,7 @@ class Views:
         self.edited = View(renderer.render("edited"))
         self.stale = View(renderer.render("stale"), menu)
         self.error = View(renderer.render("error"), menu)
+        self.repeat_pointer = View(renderer.render("repeat_pointer"))
         self._pages = {
             (page.section_id, page.number): View(page.html,
                                                  keyboards.section(page.section_id, page.number))
@@ -59,6 +60,8 @@ class Views:
                       keyboards.term(key))
             for key, term in content.terms.items()
         }
+        self._group_pages: dict[str, dict[tuple[str, int], View]] = {}
+        self._group_intros: dict[str, View] = {}
 
     def screens(self) -> dict[str, View]:
         """Every pre-rendered screen by a readable name (for checks and previews)."""
@@ -70,6 +73,31 @@ class Views:
     def section(self, section_id: str, page: int = 1) -> View | None:
         """A page of a section, or None when the section or page does not exist."""
         return self._pages.get((section_id, page))
+
+    def group_section(self, section_id: str, page: int, bot_username: str) -> View | None:
+        """A section page as shown in groups (no paging buttons), built once per bot username."""
+        return self._group_views(bot_username).get((section_id, page))
+
+    def group_intro(self, bot_username: str) -> View:
+        """What the bot posts once when it is added to a group."""
+        intro = self._group_intros.get(bot_username)
+        if intro is None:
+            intro = self._group_intros[bot_username] = View(
+                self.renderer.render("group_intro", bot_username=bot_username))
+        return intro
+
+    def prepare_groups(self, bot_username: str) -> int:
+        """Build the group variants now (at start-up); returns how many pages there are."""
+        self.group_intro(bot_username)
+        return len(self._group_views(bot_username))
+
+    def _group_views(self, bot_username: str) -> dict[tuple[str, int], View]:
+        pages = self._group_pages.get(bot_username)
+        if pages is None:
+            pages = self._group_pages[bot_username] = {
+                key: View(view.html, self.keyboards.group_section(*key, bot_username))
+                for key, view in self._pages.items()}
+        return pages
 
     def term(self, key: str) -> View | None:
         """A glossary definition, or None for an unknown key."""

@@ -28,6 +28,7 @@ class Sent:
 
     method: str
     params: dict[str, Any]
+    result: Any = None
 
 
 class RecordingRequest(BaseRequest):
@@ -63,7 +64,8 @@ class RecordingRequest(BaseRequest):
         """Record the call and answer ``{"ok": true, ...}``."""
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        self.calls.append(Sent(name, params))
+        call = Sent(name, params)
+        self.calls.append(call)
         result: Any = True
         if name == "getMe":
             result = BOT_USER
@@ -78,6 +80,7 @@ class RecordingRequest(BaseRequest):
                 "text": params.get("text", ""),
                 "from": BOT_USER,
             }
+        call.result = result
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from bot.context import Services
 from bot.handlers.menu import resolve
+from bot.inline_index import InlineMatch
 from bot.keyboards import MAX_CALLBACK_BYTES, Action, decode, encode
 
 
@@ -45,6 +46,12 @@ def test_every_button_everywhere_resolves(services: Services) -> None:
         for row in view.keyboard.inline_keyboard:
             assert len(row) <= 8
             for button in row:
+                share = button.switch_inline_query_chosen_chat
+                if share is not None:  # the Share button: its query names this very page
+                    match = InlineMatch.from_token(share.query)
+                    assert match is not None, (name, share.query)
+                    assert services.inline.article(match, "SomeBot") is not None, name
+                    continue
                 assert isinstance(button.callback_data, str), name
                 assert resolve(services.views, decode(button.callback_data)) is not None, (
                     name, button.text, button.callback_data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
+from bot.handlers.groups import reply_section, reply_term
 from bot.handlers.send import reply
 from bot.handlers.track import track
 from bot.keyboards import GLOSSARY_ID
@@ -24,9 +25,10 @@ async def start(update: Update, context: BotContext) -> None:
     view = views.section(payload) if payload else None
     if view is not None:
         track(update, context, "deep_link", payload)
-    else:
-        track(update, context, "command", "start")
-    await reply(update, view or views.welcome)
+        await reply_section(update, context, payload)
+        return
+    track(update, context, "command", "start")
+    await reply(update, views.welcome)
 
 
 async def menu(update: Update, context: BotContext) -> None:
@@ -51,9 +53,11 @@ async def section(update: Update, context: BotContext) -> None:
     """Any section's own command, e.g. /colorectal: its first page."""
     services = context.services
     found = services.content.by_command(command_name(update))
-    view = services.views.section(found.id) if found else None
     track(update, context, "command" if found else "unknown", found.id if found else None)
-    await reply(update, view or services.views.unknown)
+    if found is None:
+        await reply(update, services.views.unknown)
+        return
+    await reply_section(update, context, found.id)
 
 
 async def glossary(update: Update, context: BotContext) -> None:
@@ -65,5 +69,9 @@ async def glossary(update: Update, context: BotContext) -> None:
         view = views.glossary(1) or views.section(GLOSSARY_ID) or views.menu
     else:
         term = context.services.content.find_term(word)
-        view = (views.term(term.key) if term else None) or views.glossary_missing(word)
+        found = views.term(term.key) if term else None
+        if term is not None and found is not None:
+            await reply_term(update, context, term.key, found)
+            return
+        view = views.glossary_missing(word)
     await reply(update, view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
+from bot.handlers.groups import in_group
 from bot.handlers.send import answer, edit, reply
 from bot.handlers.track import track
 from bot.keyboards import Action, decode
@@ -34,6 +35,8 @@ async def button(update: Update, context: BotContext) -> None:
     views = context.services.views
     action = decode(query.data)
     view = resolve(views, action)
+    if view is not None and action is not None and action.kind == "s" and in_group(update):
+        view = views.group_section(action.arg, action.page, context.bot.username) or view
     track(update, context, "button" if view else "unknown", _section_of(action) if view else None)
     if view is None:
         await answer(query, context.services.renderer.label("stale_answer"))

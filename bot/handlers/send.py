@@ -16,12 +16,12 @@ _HARMLESS = ("message is not modified", "query is too old", "query id is invalid
 _CANNOT_EDIT = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
 
-async def reply(update: Update, view: View) -> None:
+async def reply(update: Update, view: View) -> Message | None:
     """Answer the update's message in its chat (and forum topic), quoting it in groups."""
     message = update.effective_message
     if message is None:
-        return
-    await message.reply_text(view.html, reply_markup=view.keyboard)
+        return None
+    return await message.reply_text(view.html, reply_markup=view.keyboard)
 
 
 async def answer(query: CallbackQuery, text: str | None = None) -> None:

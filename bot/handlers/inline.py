@@ -1,0 +1,93 @@
+"""Inline mode: ``@bot words`` in any chat lists matching sections and glossary terms to share.
+
+Works for anyone, whether or not they have ever started the bot: an inline query needs no chat.
+The answer is the same for everyone (``is_personal=False``) and holds no personal data; the
+query text is matched and forgotten, never recorded or logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from telegram import InlineQuery, InlineQueryResultArticle, InlineQueryResultsButton, Update
+from telegram.constants import InlineQueryLimit
+from telegram.error import BadRequest
+
+from bot.content import Content
+from bot.context import BotContext
+from bot.handlers.track import track
+from bot.inline_index import InlineMatch, match_inline
+from bot.keyboards import GLOSSARY_ID
+
+log = logging.getLogger(__name__)
+
+# The matcher interface: (content, query, limit) -> best matches first. Swap in the shared
+# free-text search index here once it exists; nothing else in inline mode needs to change.
+Matcher = Callable[[Content, str, int], list[InlineMatch]]
+MATCHER: Matcher = match_inline
+
+CACHE_SECONDS = 300  # Telegram may serve the same answer to anyone for this long
+SHARE_CACHE_SECONDS = 0  # Share queries always reach the bot, so each share is counted
+NO_MATCH_START = "inline"  # /start payload of the "browse all topics" button; opens the welcome
+_HARMLESS = ("query is too old", "query id is invalid")
+
+
+def section_of(match: InlineMatch | None, content: Content) -> str | None:
+    """The section an inline result counts for (glossary words count as the glossary)."""
+    if match is None:
+        return None
+    if match.kind == "section":
+        return match.key if match.key in content.sections else None
+    return GLOSSARY_ID if match.key in content.terms else None
+
+
+async def inline_query(update: Update, context: BotContext) -> None:
+    """Answer ``@bot <words>``: matching cards, the main topics when empty, one card to share."""
+    query = update.inline_query
+    if query is None:
+        return
+    services = context.services
+    username = context.bot.username
+    text = query.query.strip()
+    shared = InlineMatch.from_token(text)
+    cache_time = CACHE_SECONDS
+    cards: list[InlineQueryResultArticle]
+    if shared is not None:
+        # Exactly the query a Share button inserts. The tap itself happens in the user's app
+        # and never reaches the bot; this query arriving is the "share" we can count.
+        card = services.inline.article(shared, username)
+        cards = [card] if card is not None else []
+        cache_time = SHARE_CACHE_SECONDS
+        track(update, context, "share", section_of(shared, services.content))
+    elif not text:
+        cards = services.inline.top(username)
+        track(update, context, "inline_query")
+    else:
+        matches = MATCHER(services.content, text, InlineQueryLimit.RESULTS)
+        cards = [card for match in matches
+                 if (card := services.inline.article(match, username)) is not None]
+        track(update, context, "inline_query")
+    button = None if cards else InlineQueryResultsButton(
+        text=services.renderer.label("inline_no_match"), start_parameter=NO_MATCH_START)
+    await _answer(query, cards[:InlineQueryLimit.RESULTS], cache_time, button)
+
+
+async def chosen(update: Update, context: BotContext) -> None:
+    """A card was sent into a chat (inline feedback): record which one, never the query."""
+    result = update.chosen_inline_result
+    if result is None:
+        return
+    match = InlineMatch.from_token(result.result_id)
+    track(update, context, "inline_chosen", section_of(match, context.services.content))
+
+
+async def _answer(query: InlineQuery, cards: list[InlineQueryResultArticle], cache_time: int,
+                  button: InlineQueryResultsButton | None) -> None:
+    """Send the cards; a query the user has already moved on from is not an error."""
+    try:
+        await query.answer(cards, cache_time=cache_time, is_personal=False, button=button)
+    except BadRequest as exc:
+        if not any(needle in exc.message.lower() for needle in _HARMLESS):
+            raise
+        log.debug("inline answer skipped: %s", exc.message)
