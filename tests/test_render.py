@@ -120,9 +120,9 @@ def test_long_section_gets_pages_with_previous_and_next(tmp_path: Path) -> None:
     assert "An added note." in pages[-1].html
     assert "An added note." not in pages[0].html
     first = [b.callback_data for row in services.keyboards.section("long", 1).inline_keyboard
-             for b in row]
+             for b in row if b.callback_data]
     middle = [b.callback_data for row in services.keyboards.section("long", 2).inline_keyboard
-              for b in row]
+              for b in row if b.callback_data]
     assert "1|s|long|2" in first
     assert not any(d.startswith("1|s|long|0") for d in first)
     assert {"1|s|long|1", "1|s|long|3"} <= set(middle)
