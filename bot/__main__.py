@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run | check``."""
+"""Command line: ``python -m bot run | check | console | preview OUT_DIR``."""
 
 from __future__ import annotations
 
@@ -51,14 +51,37 @@ def cmd_check(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_console(args: argparse.Namespace) -> int:
+    """Chat with the bot in this terminal through an in-process Bot API: no token, no network."""
+    from bot.console import run_console
+
+    return run_console(_settings(require_token=False), admin=args.admin, stdin=sys.stdin,
+                       stdout=sys.stdout, env=os.environ)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Write a static HTML site of every page, for review by clinicians."""
+    from bot.preview import build_preview
+
+    index = build_preview(_settings(require_token=False), Path(args.out_dir))
+    print(f"preview written: open {index}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m bot`` and the ``liverbot`` script."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
     sub.add_parser("check", help="validate and render all content")
+    console = sub.add_parser("console", help="chat with the bot in this terminal (no token)")
+    console.add_argument("--admin", action="store_true",
+                         help="make the console user an admin (e.g. to try /stats)")
+    preview = sub.add_parser("preview", help="write a static HTML preview of every page")
+    preview.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the site into")
     args = parser.parse_args(argv)
-    handlers = {"run": cmd_run, "check": cmd_check}
+    handlers = {"run": cmd_run, "check": cmd_check, "console": cmd_console,
+                "preview": cmd_preview}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:
