@@ -229,9 +229,9 @@ def _pipe_reader(stdin: TextIO, stdout: TextIO, prompt: str) -> Callable[[], str
     """Lines from a pipe or file, echoed after the prompt so the transcript reads as a chat."""
 
     def read() -> str:
+        print(prompt, end="", file=stdout, flush=True)
         line = stdin.readline()
-        if line:
-            print(prompt + line.rstrip("\n"), file=stdout, flush=True)
+        print(line.rstrip("\n"), file=stdout, flush=True)
         return line
 
     return read
