@@ -63,7 +63,13 @@ def cmd_preview(args: argparse.Namespace) -> int:
     """Write a static HTML site of every page, for review by clinicians."""
     from bot.preview import build_preview
 
-    index = build_preview(_settings(require_token=False), Path(args.out_dir))
+    out_dir = Path(args.out_dir)
+    try:
+        index = build_preview(_settings(require_token=False), out_dir)
+    except OSError as exc:
+        print(f"preview error: cannot write into {out_dir}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     print(f"preview written: open {index}")
     return 0
 
