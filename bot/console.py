@@ -53,7 +53,10 @@ def run_console(settings: Settings, *, admin: bool, stdin: TextIO, stdout: TextI
     console = Console(app, request, strings, stdout=stdout, color=use_color(stdout, env))
     read = _tty_reader(strings["prompt"]) if stdin.isatty() else _pipe_reader(
         stdin, stdout, strings["prompt"])
-    asyncio.run(console.run(_LineReader(read), admin=admin))
+    try:
+        asyncio.run(console.run(_LineReader(read), admin=admin))
+    except KeyboardInterrupt:  # Ctrl-C: the Application was shut down on the way out
+        console.say("\n" + strings["bye"])
     return 0
 
 
