@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run | check``."""
+"""Command line: ``python -m bot run | check | console | preview OUT_DIR``."""
 
 from __future__ import annotations
 
@@ -55,6 +55,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_console(args: argparse.Namespace) -> int:
+    """Chat with the bot in this terminal through an in-process Bot API: no token, no network."""
+    from bot.console import run_console
+
+    return run_console(_settings(require_token=False), admin=args.admin, stdin=sys.stdin,
+                       stdout=sys.stdout, env=os.environ)
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Write a static HTML site of every page, for review by clinicians."""
+    from bot.preview import build_preview
+
+    out_dir = Path(args.out_dir)
+    try:
+        index = build_preview(_settings(require_token=False), out_dir)
+    except OSError as exc:
+        print(f"preview error: cannot write into {out_dir}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    print(f"preview written: open {index}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m bot`` and the ``liverbot`` script."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -62,8 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
     check = sub.add_parser("check", help="validate and render all content")
     check.add_argument("--content", metavar="DIR", help="content folder (default: content/en)")
+    console = sub.add_parser("console", help="chat with the bot in this terminal (no token)")
+    console.add_argument("--admin", action="store_true",
+                         help="make the console user an admin (e.g. to try /stats)")
+    preview = sub.add_parser("preview", help="write a static HTML preview of every page")
+    preview.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the site into")
     args = parser.parse_args(argv)
-    handlers = {"run": cmd_run, "check": cmd_check}
+    handlers = {"run": cmd_run, "check": cmd_check, "console": cmd_console,
+                "preview": cmd_preview}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:
