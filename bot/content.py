@@ -75,6 +75,12 @@ class Term:
     section: str
     aliases: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    button: str = ""
+
+    @property
+    def label(self) -> str:
+        """Short text for buttons."""
+        return self.button or self.term
 
 
 @dataclass
@@ -199,6 +205,7 @@ def _load_terms(path: Path) -> dict[str, Term]:
             section=raw["section"],
             aliases=_as_str_tuple(raw.get("aliases"), path.name, "aliases"),
             sources=_as_str_tuple(raw.get("sources"), path.name, "sources"),
+            button=str(raw.get("button") or "").strip(),
         )
     return terms
 

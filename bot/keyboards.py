@@ -153,7 +153,7 @@ class Keyboards:
         terms = list(self.content.terms.values())
         chunk = terms[(page - 1) * TERMS_PER_PAGE: page * TERMS_PER_PAGE]
         label = self.renderer.label
-        rows = [[InlineKeyboardButton(label("glossary_term", term=_short(t.term, t.key)),
+        rows = [[InlineKeyboardButton(label("glossary_term", term=t.label),
                                       callback_data=encode("g", t.key)) for t in chunk[i:i + 2]]
                 for i in range(0, len(chunk), 2)]
         nav = []
@@ -180,10 +180,3 @@ class Keyboards:
              InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=encode("m"))],
         ])
 
-
-def _short(term: str, key: str) -> str:
-    """A button-sized name for a glossary term: its name, or its key when the name is long."""
-    if len(term) <= 24:
-        return term
-    name = key.replace("_", " ")
-    return name.upper() if len(key) <= 4 else name.capitalize()

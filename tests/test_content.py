@@ -82,6 +82,7 @@ def test_seed_spans_cover_the_whole_seed_once() -> None:
 def test_glossary_has_every_term(services: Services) -> None:
     assert list(services.content.terms) == GLOSSARY_KEYS
     for term in services.content.terms.values():
+        assert 0 < len(term.label) <= 32, term.key  # fits a button on a phone
         assert term.definition
         assert term.sources
 
