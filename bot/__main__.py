@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     preview = sub.add_parser("preview", help="write a static HTML preview of every page")
     preview.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the site into")
     args = parser.parse_args(argv)
+    # Opt in to python-telegram-bot's timedelta durations now, instead of a deprecation warning
+    # on the first flood-control answer (RetryAfter.retry_after) in production.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     handlers = {"run": cmd_run, "check": cmd_check, "console": cmd_console,
                 "preview": cmd_preview}
     try:

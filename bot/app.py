@@ -77,7 +77,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         .token(settings.token)
         .base_url(settings.api_base_url)
         .context_types(ContextTypes(context=BotContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
+        # allow_sending_without_reply: someone may delete their question before we answer.
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
     )
