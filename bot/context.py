@@ -11,6 +11,8 @@ from bot.config import Settings
 from bot.content import Content
 from bot.keyboards import Keyboards
 from bot.render import Renderer
+from bot.search import SearchIndex
+from bot.search_views import SearchViews
 from bot.views import Views
 
 if TYPE_CHECKING:
@@ -28,6 +30,8 @@ class Services:
     renderer: Renderer
     keyboards: Keyboards
     views: Views
+    search: SearchIndex
+    search_views: SearchViews
     usage: Recorder | None = None
 
 

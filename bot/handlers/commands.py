@@ -64,6 +64,6 @@ async def glossary(update: Update, context: BotContext) -> None:
     if not word:
         view = views.glossary(1) or views.section(GLOSSARY_ID) or views.menu
     else:
-        term = context.services.content.find_term(word)
+        term = context.services.search.find_term(word)  # typos and split words allowed
         view = (views.term(term.key) if term else None) or views.glossary_missing(word)
     await reply(update, view)

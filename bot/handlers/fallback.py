@@ -1,4 +1,6 @@
-"""Everything no other handler took: unknown commands, stickers, photos, edits, plain text.
+"""Everything no other handler took: unknown commands, stickers, photos, edits.
+
+Plain text is a question for the search (:mod:`bot.handlers.search`).
 
 In private chats the answer is one kind line and the menu; in groups the bot stays quiet
 unless a command was addressed to it by name.
@@ -27,13 +29,6 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if target and target != (context.bot.username or "").lower():
         return  # meant for another bot
     if _private(update) or target:
-        track(update, context, "unknown")
-        await reply(update, context.services.views.unknown)
-
-
-async def text(update: Update, context: BotContext) -> None:
-    """Plain text in a private chat."""
-    if _private(update):
         track(update, context, "unknown")
         await reply(update, context.services.views.unknown)
 
