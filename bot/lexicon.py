@@ -68,6 +68,8 @@ def load_search_words(path: Path) -> SearchWords:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ContentError(f"{path.name}: cannot read ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ContentError(f"{path.name}: expected 'urgent', 'same_as' and 'stopwords' keys")
     stop = data.get("stopwords") or []
     same = data.get("same_as") or {}
     urgent = data.get("urgent") or []
@@ -76,7 +78,7 @@ def load_search_words(path: Path) -> SearchWords:
     if not isinstance(same, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in same.items()):
         raise ContentError(f"{path.name}: 'same_as' must map a word to words")
-    if not urgent or not all(
+    if not isinstance(urgent, list) or not urgent or not all(
             isinstance(rule, list) and rule and all(
                 isinstance(group, list) and group and all(isinstance(p, str) for p in group)
                 for group in rule)
@@ -185,6 +187,8 @@ class Lexicon:
         limit = 1 if len(word) < 8 else 2
         found = process.extract(word, self._buckets.get(word[0], ()), scorer=OSA.distance,
                                 score_cutoff=limit, limit=None)
+        if len(word) == MIN_FIX:  # short words: only a missing letter ("blod"), else "last"
+            found = [hit for hit in found if len(hit[0]) == MIN_FIX + 1]  # would become "list"
         if not found:
             return None
         best = min(found, key=lambda hit: (hit[1], -self._counts[hit[0]], hit[0]))
