@@ -114,7 +114,7 @@ class Lexicon:
         # Candidates for a spelling fix, by first letter: typos rarely change the first letter.
         buckets: dict[str, list[str]] = {}
         for word in sorted(counts):
-            if len(word) >= MIN_FIX - 1 and word.isalpha():
+            if len(word) >= MIN_FIX and word.isalpha():
                 buckets.setdefault(word[0], []).append(word)
         self._buckets = buckets
 
@@ -126,6 +126,7 @@ class Lexicon:
             stem = self._stem(word, memo)
             out.append(Token(word, stem, word.isdigit() or word in self._stop
                              or stem in self._stop_stems))
+        self._stemmer.set_current("")  # the stemmer would otherwise hold the last word typed
         return out
 
     def stems(self, text: str) -> list[str]:

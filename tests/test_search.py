@@ -144,6 +144,8 @@ def test_queries_read_no_files_and_keep_nothing(tmp_path: Path) -> None:
     assert index.search("portal vein")
     assert repr(vars(index.lexicon)) == before  # no trace of the queries
     assert "quixotic" not in before
+    assert "quixotic" not in repr(vars(index.lexicon._stemmer))
+    assert "yellow" not in repr(vars(index.lexicon._stemmer))
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
