@@ -35,12 +35,14 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
-from bot.handlers import commands, errors, fallback, groups, inline, menu
+from bot.handlers import commands, errors, fallback, groups, inline, menu, search
 from bot.inline_results import InlineResults
 from bot.keyboards import GLOSSARY_ID, Keyboards
 from bot.recent import RecentAnswers
 from bot.render import Renderer
 from bot.retry import RetryingRequest
+from bot.search import SearchIndex
+from bot.search_views import SearchViews
 from bot.views import Views
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ log = logging.getLogger(__name__)
 # Only new messages trigger commands: an edited "/start" must not be answered twice.
 NEW = filters.UpdateType.MESSAGE
 BUILT_IN = {"start": "Welcome and main menu", "menu": "Main menu", "help": "All commands",
-            "privacy": "What this bot records (nothing about you)"}
+            "privacy": "What this bot records (nothing about you)",
+            "search": "Find topics in your own words, e.g. /search what is AFP"}
 
 
 def build_services(settings: Settings, content: Content | None = None) -> Services:
@@ -57,8 +60,11 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     renderer = Renderer(content, settings.templates_dir)
     keyboards = Keyboards(content, renderer)
     views = Views(settings, content, renderer, keyboards)
+    search_index = SearchIndex.build(content, settings.content_dir / "search.yaml")
+    search_views = SearchViews(content, renderer, keyboards)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
-                    views=views, inline=InlineResults(content, renderer))
+                    views=views, inline=InlineResults(content, renderer), search=search_index,
+                    search_views=search_views)
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
@@ -106,6 +112,7 @@ def register_handlers(app: Application, content: Content) -> None:  # type: igno
         CommandHandler("menu", commands.menu, filters=NEW),
         CommandHandler("help", commands.help_, filters=NEW),
         CommandHandler("privacy", commands.privacy, filters=NEW),
+        CommandHandler("search", search.command, filters=NEW),
         CommandHandler(glossary_command, commands.glossary, filters=NEW),
         CommandHandler(section_commands, commands.section, filters=NEW),
         # Button taps.
@@ -116,10 +123,10 @@ def register_handlers(app: Application, content: Content) -> None:  # type: igno
         # Groups: introduction when added, forget when removed, supergroup upgrades.
         ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated),
-        # Catch-alls: edits, unknown commands, plain text, messages without text.
+        # Catch-alls: edits, unknown commands, plain text (a question), messages without text.
         MessageHandler(filters.UpdateType.EDITED, fallback.edited),
         MessageHandler(filters.COMMAND & NEW, fallback.unknown_command),
-        MessageHandler(filters.TEXT & NEW & ~filters.COMMAND, fallback.text),
+        MessageHandler(filters.TEXT & NEW & ~filters.COMMAND, search.text),
         MessageHandler(NEW & ~filters.TEXT, fallback.unsupported),
     ])
     app.add_error_handler(errors.on_error)

@@ -13,6 +13,8 @@ from bot.inline_results import InlineResults
 from bot.keyboards import Keyboards
 from bot.recent import RecentAnswers
 from bot.render import Renderer
+from bot.search import SearchIndex
+from bot.search_views import SearchViews
 from bot.views import Views
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ class Services:
     keyboards: Keyboards
     views: Views
     inline: InlineResults
+    search: SearchIndex
+    search_views: SearchViews
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
     recent: RecentAnswers | None = None

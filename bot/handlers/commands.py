@@ -68,7 +68,7 @@ async def glossary(update: Update, context: BotContext) -> None:
     if not word:
         view = views.glossary(1) or views.section(GLOSSARY_ID) or views.menu
     else:
-        term = context.services.content.find_term(word)
+        term = context.services.search.find_term(word)  # typos and split words allowed
         found = views.term(term.key) if term else None
         if term is not None and found is not None:
             await reply_term(update, context, term.key, found)

@@ -1,4 +1,6 @@
-"""Everything no other handler took: unknown commands, stickers, photos, edits, plain text.
+"""Everything no other handler took: unknown commands, stickers, photos, edits.
+
+Plain text is a question for the search (:mod:`bot.handlers.search`).
 
 In private chats the answer is one kind line and the menu; in groups the bot stays quiet
 unless a command was addressed to it by name.
@@ -26,13 +28,6 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     ours = target == (context.bot.username or "").lower()
     # In private only we can see it, whatever bot it names; in a group, only if it names us.
     if _private(update) or (target and ours):
-        track(update, context, "unknown")
-        await reply(update, context.services.views.unknown)
-
-
-async def text(update: Update, context: BotContext) -> None:
-    """Plain text in a private chat."""
-    if _private(update):
         track(update, context, "unknown")
         await reply(update, context.services.views.unknown)
 

@@ -1,0 +1,42 @@
+"""Questions in the user's own words: plain text in private chats, and /search anywhere.
+
+The words go to the search index and are dropped: they are never logged or stored. The usage log
+gets only "search" and the first section shown (or nothing, for no match).
+"""
+
+from __future__ import annotations
+
+from telegram import Chat, Update
+
+from bot.context import BotContext
+from bot.handlers.send import reply
+from bot.handlers.track import track
+from bot.search_views import stats_section
+
+MAX_RESULTS = 3  # a phone screen's worth of buttons
+
+
+async def text(update: Update, context: BotContext) -> None:
+    """Plain text in a private chat: a question; groups are left alone unless addressed."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or not message.text or chat is None or chat.type != Chat.PRIVATE:
+        return
+    await _answer(update, context, message.text)
+
+
+async def command(update: Update, context: BotContext) -> None:
+    """``/search <words>`` in any chat; ``/search`` alone explains how to use it."""
+    words = " ".join(context.args or ())
+    if not words.strip():
+        track(update, context, "command", "search")
+        await reply(update, context.services.search_views.usage)
+        return
+    await _answer(update, context, words)
+
+
+async def _answer(update: Update, context: BotContext, words: str) -> None:
+    services = context.services
+    answer = services.search.answer(words, MAX_RESULTS)
+    track(update, context, "search", stats_section(answer))
+    await reply(update, services.search_views.answer(answer))

@@ -1,0 +1,196 @@
+"""Words as the search sees them: tokens, stop words, same-as words, spelling fixes and stems.
+
+The lexicon is built once at start-up from the guide's own words, so a misspelt word is only ever
+corrected towards a word the guide (or ``search.yaml``) actually uses. Nothing typed by a user is
+kept: query words are processed and dropped; only the guide's own words are cached.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import snowballstemmer
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Prefix
+
+from bot.content import ContentError
+
+# Word characters; "&" joins "A&E" into one word, apostrophes vanish ("what's" -> "whats").
+_WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*")
+_APOSTROPHES = str.maketrans("", "", "'’`")
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+MIN_FIX = 4  # shorter words are too easily mistaken for another word to be corrected
+MAX_FIX = 30  # longer "words" are not words
+MIN_PREFIX = 5  # "treatable" finds "treat", "metastatic" finds "metastases" (shared beginning)
+PREFIX_SHARE = 0.85  # ... when the shared beginning is most of the shorter stem
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a text: as written (after spelling fixes) and its stem."""
+
+    word: str
+    stem: str
+    stop: bool
+
+
+@dataclass(frozen=True)
+class SearchWords:
+    """``content/<lang>/search.yaml``: the language data of the search."""
+
+    stopwords: frozenset[str]
+    same_as: dict[str, tuple[str, ...]]
+    urgent: tuple[tuple[tuple[str, ...], ...], ...]  # rules -> groups -> phrases
+
+    def texts(self) -> list[str]:
+        """Every word listed, so that the lexicon knows them all."""
+        out = [*self.stopwords, *self.same_as]
+        out += [" ".join(words) for words in self.same_as.values()]
+        out += [phrase for rule in self.urgent for group in rule for phrase in group]
+        return out
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of ``text``: "What's A&E?" -> ["whats", "a&e"]; "2cm" -> ["2", "cm"]."""
+    text = _DIGIT_LETTER.sub(" ", text.casefold().translate(_APOSTROPHES))
+    return _WORD.findall(text)
+
+
+def load_search_words(path: Path) -> SearchWords:
+    """Read and check ``search.yaml``."""
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path.name}: cannot read ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ContentError(f"{path.name}: expected 'urgent', 'same_as' and 'stopwords' keys")
+    stop = data.get("stopwords") or []
+    same = data.get("same_as") or {}
+    urgent = data.get("urgent") or []
+    if not isinstance(stop, list) or not all(isinstance(w, str) for w in stop):
+        raise ContentError(f"{path.name}: 'stopwords' must be a list of words")
+    if not isinstance(same, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in same.items()):
+        raise ContentError(f"{path.name}: 'same_as' must map a word to words")
+    if not isinstance(urgent, list) or not urgent or not all(
+            isinstance(rule, list) and rule and all(
+                isinstance(group, list) and group and all(isinstance(p, str) for p in group)
+                for group in rule)
+            for rule in urgent):
+        raise ContentError(f"{path.name}: 'urgent' must be a list of rules, each a list of "
+                           "groups of words or phrases")
+    return SearchWords(
+        stopwords=frozenset(w for word in stop for w in words(word)),
+        same_as={" ".join(words(k)): tuple(words(v)) for k, v in same.items()},
+        urgent=tuple(tuple(tuple(group) for group in rule) for rule in urgent),
+    )
+
+
+class Lexicon:
+    """Turns text into stemmed tokens, fixing spelling towards the words it knows."""
+
+    def __init__(self, search_words: SearchWords, texts: Iterable[str]) -> None:
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._stop = search_words.stopwords
+        self._same = search_words.same_as
+        counts: Counter[str] = Counter()
+        for text in (*texts, *search_words.texts()):
+            counts.update(words(text))
+        self._counts = counts
+        self._stems = {w: str(self._stemmer.stemWord(w)) for w in counts}
+        self._known_stems = frozenset(self._stems.values())
+        self._stop_stems = frozenset(self._stems[w] for w in self._stop if w in self._stems)
+        # Known stems by their first letters, to relate derived forms: treatable -> treat.
+        self._stem_buckets: dict[str, list[str]] = {}
+        for stem in sorted(self._known_stems):
+            if len(stem) >= MIN_PREFIX:
+                self._stem_buckets.setdefault(stem[:MIN_PREFIX - 1], []).append(stem)
+        # Candidates for a spelling fix, by first letter: typos rarely change the first letter.
+        buckets: dict[str, list[str]] = {}
+        for word in sorted(counts):
+            if len(word) >= MIN_FIX and word.isalpha():
+                buckets.setdefault(word[0], []).append(word)
+        self._buckets = buckets
+
+    def tokens(self, text: str) -> list[Token]:
+        """The tokens of ``text``, spelling fixed and same-as words replaced."""
+        memo: dict[str, str] = {}  # word -> stem, for this text only: nothing typed is kept
+        out = []
+        for word in self._expand(self._fix(words(text), memo)):
+            stem = self._stem(word, memo)
+            out.append(Token(word, stem, word.isdigit() or word in self._stop
+                             or stem in self._stop_stems))
+        self._stemmer.set_current("")  # the stemmer would otherwise hold the last word typed
+        return out
+
+    def stems(self, text: str) -> list[str]:
+        """Stems of the words of ``text`` that carry a topic (no stop words)."""
+        return [t.stem for t in self.tokens(text) if not t.stop]
+
+    def _known(self, word: str, memo: dict[str, str]) -> bool:
+        return word in self._counts or self._stem(word, memo) in self._known_stems
+
+    def _stem(self, word: str, memo: dict[str, str]) -> str:
+        stem = self._stems.get(word) or memo.get(word)
+        if stem is None:
+            stem = str(self._stemmer.stemWord(word))
+            if stem not in self._known_stems:
+                stem = self._related_stem(stem)
+            memo[word] = stem
+        return stem
+
+    def _related_stem(self, stem: str) -> str:
+        """A known stem sharing most of its beginning with ``stem`` (another form of the word)."""
+        best, best_shared = stem, 0
+        for known in self._stem_buckets.get(stem[:MIN_PREFIX - 1], ()):
+            shared = Prefix.similarity(stem, known)
+            if (shared >= MIN_PREFIX and shared >= PREFIX_SHARE * min(len(stem), len(known))
+                    and shared > best_shared):
+                best, best_shared = known, shared
+        return best
+
+    def _expand(self, items: list[str]) -> list[str]:
+        out: list[str] = []
+        for word in items:
+            out.extend(self._same.get(word, (word,)))
+        return out
+
+    def _fix(self, items: list[str], memo: dict[str, str]) -> list[str]:
+        """Join words split by mistake ("feto protien"), then correct unknown words."""
+        out: list[str] = []
+        i = 0
+        while i < len(items):
+            word = items[i]
+            known = self._known(word, memo)
+            if i + 1 < len(items) and word.isalpha() and items[i + 1].isalpha() and not (
+                    known and self._known(items[i + 1], memo)):
+                joined = self._correct(word + items[i + 1])
+                if joined is not None:
+                    out.append(joined)
+                    i += 2
+                    continue
+            out.append(word if known else self._correct(word) or word)
+            i += 1
+        return out
+
+    def _correct(self, word: str) -> str | None:
+        """The known word closest to ``word`` (one edit, two for long words), if any."""
+        if word in self._counts:
+            return word
+        if not MIN_FIX <= len(word) <= MAX_FIX or not word.isalpha():
+            return None
+        limit = 1 if len(word) < 8 else 2
+        found = process.extract(word, self._buckets.get(word[0], ()), scorer=OSA.distance,
+                                score_cutoff=limit, limit=None)
+        if len(word) == MIN_FIX:  # short words: only a missing letter ("blod"), else "last"
+            found = [hit for hit in found if len(hit[0]) == MIN_FIX + 1]  # would become "list"
+        if not found:
+            return None
+        best = min(found, key=lambda hit: (hit[1], -self._counts[hit[0]], hit[0]))
+        return str(best[0])
