@@ -8,24 +8,18 @@ query text is matched and forgotten, never recorded or logged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from telegram import InlineQuery, InlineQueryResultArticle, InlineQueryResultsButton, Update
 from telegram.constants import InlineQueryLimit
 from telegram.error import BadRequest
 
 from bot.content import Content
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.handlers.track import track
 from bot.inline_index import InlineMatch, match_inline
 from bot.keyboards import GLOSSARY_ID
 
 log = logging.getLogger(__name__)
-
-# The matcher interface: (content, query, limit) -> best matches first. Swap in the shared
-# free-text search index here once it exists; nothing else in inline mode needs to change.
-Matcher = Callable[[Content, str, int], list[InlineMatch]]
-MATCHER: Matcher = match_inline
 
 CACHE_SECONDS = 300  # Telegram may serve the same answer to anyone for this long
 SHARE_CACHE_SECONDS = 0  # Share queries always reach the bot, so each share is counted
@@ -64,7 +58,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         cards = services.inline.top(username)
         track(update, context, "inline_query")
     else:
-        matches = MATCHER(services.content, text, InlineQueryLimit.RESULTS)
+        matches = _matches(services, text)
         cards = [card for match in matches
                  if (card := services.inline.article(match, username)) is not None]
         track(update, context, "inline_query")
@@ -91,3 +85,10 @@ async def _answer(query: InlineQuery, cards: list[InlineQueryResultArticle], cac
         if not any(needle in exc.message.lower() for needle in _HARMLESS):
             raise
         log.debug("inline answer skipped: %s", exc.message)
+
+
+def _matches(services: Services, text: str) -> list[InlineMatch]:
+    """The free-text search's answer first (lay words, red flags), then words being typed."""
+    found = [InlineMatch(m.kind, m.key) for m in services.search.answer(text, limit=10).matches]
+    found += match_inline(services.content, text, InlineQueryLimit.RESULTS)
+    return list(dict.fromkeys(found))  # keeps the order, drops repeats
