@@ -7,14 +7,17 @@ specific handlers come first and the catch-alls of :mod:`bot.handlers.fallback` 
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     LinkPreviewOptions,
 )
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -31,9 +34,10 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
-from bot.handlers import commands, errors, fallback, menu
-from bot.keyboards import GLOSSARY_ID, Keyboards
+from bot.handlers import admin, commands, errors, fallback, feedback, menu
+from bot.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
 from bot.render import Renderer
+from bot.usage import UsageLog
 from bot.views import Views
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,8 @@ log = logging.getLogger(__name__)
 NEW = filters.UpdateType.MESSAGE
 BUILT_IN = {"start": "Welcome and main menu", "menu": "Main menu", "help": "All commands",
             "privacy": "What this bot records (nothing about you)"}
+# Listed only in each admin's own chat (BotCommandScopeChat); checked again in the handler.
+ADMIN_ONLY = {"stats": "Usage figures (admins only)"}
 
 
 def build_services(settings: Settings, content: Content | None = None) -> Services:
@@ -51,7 +57,7 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     keyboards = Keyboards(content, renderer)
     views = Views(settings, content, renderer, keyboards)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
-                    views=views)
+                    views=views, usage=UsageLog.from_settings(settings))
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
@@ -67,6 +73,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -88,7 +95,9 @@ def register_handlers(app: Application, content: Content) -> None:  # type: igno
         CommandHandler("privacy", commands.privacy, filters=NEW),
         CommandHandler(glossary_command, commands.glossary, filters=NEW),
         CommandHandler(section_commands, commands.section, filters=NEW),
-        # Button taps.
+        CommandHandler("stats", admin.stats_command, filters=NEW),
+        # Button taps: 👍 / 👎 first, then every other button.
+        CallbackQueryHandler(feedback.feedback, pattern=f"^{re.escape(FEEDBACK)}"),
         CallbackQueryHandler(menu.button),
         # Catch-alls: edits, unknown commands, plain text, messages without text.
         MessageHandler(filters.UpdateType.EDITED, fallback.edited),
@@ -107,9 +116,32 @@ def command_list(content: Content) -> list[BotCommand]:
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    """Publish the command menu for private chats and for groups."""
-    content = services_of(app).content
+    """Open the usage log; publish the command menu for private chats, groups and admins."""
+    services = services_of(app)
+    if isinstance(services.usage, UsageLog):
+        await services.usage.start()
+    content = services.content
     listed = command_list(content)
     await app.bot.set_my_commands(listed, scope=BotCommandScopeAllPrivateChats())
     await app.bot.set_my_commands(listed, scope=BotCommandScopeAllGroupChats())
+    await _publish_admin_commands(app, listed)
     log.info("ready as @%s with %d sections", app.bot.username, len(content.sections))
+
+
+async def _publish_admin_commands(app: Application,  # type: ignore[type-arg]
+                                  listed: list[BotCommand]) -> None:
+    """The public menu plus /stats, in each admin's private chat; failures don't stop start-up."""
+    with_admin = [*listed, *(BotCommand(name, text) for name, text in ADMIN_ONLY.items())]
+    for admin_id in sorted(services_of(app).settings.admin_ids):
+        try:
+            await app.bot.set_my_commands(with_admin, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:  # e.g. "chat not found": that admin never opened the bot
+            log.warning("could not add /stats to an admin's command menu (has that admin "
+                        "started the bot?): %s", exc.message)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    """Write every queued usage event, then close the database."""
+    usage = services_of(app).usage
+    if isinstance(usage, UsageLog):
+        await usage.close()
