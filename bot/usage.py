@@ -1,26 +1,22 @@
 """The anonymous usage log: handlers enqueue events, one background task writes them to SQLite.
 
-Recording never waits and never raises: :meth:`UsageLog.record` appends a small record to a
-bounded in-memory queue; the writer drains it in batches, one transaction each. If the database
-fails (locked, read-only, disk full, file deleted) the bot keeps answering, the writer retries
-with bounded back-off, and events that no longer fit in the queue are counted as dropped. On
-shutdown everything queued is written before the connection closes.
-
-Daily unique users are counted in memory (:mod:`bot.uniques`); only "one more person today"
-reaches the database.
+Recording never waits or raises: :meth:`UsageLog.record` appends to a bounded in-memory queue;
+the writer drains it in batches, one transaction each. If the database fails (locked, read-only,
+disk full, deleted) the bot keeps answering, the writer retries with bounded back-off, and events
+that don't fit in the queue are counted as dropped. On shutdown everything queued is written.
+Unique users are counted in memory (:mod:`bot.uniques`); only "one more person today" is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sqlite3
 from collections import Counter, deque
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import aiosqlite
@@ -30,16 +26,8 @@ from bot.config import Settings
 from bot.uniques import DailyUniques
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-# What a broken, locked, missing or foreign database file raises; never a reason to stop.
-FAULTS = (sqlite3.Error, OSError, ValueError, usagedb.SchemaError)
+UTC_NOW: Callable[[], datetime] = partial(datetime.now, UTC)
 MIN_BACKOFF = 0.05
-
-
-def utc_now() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
 
 
 class UsageLog:
@@ -48,7 +36,7 @@ class UsageLog:
     def __init__(self, path: Path, *, retention_days: int = 90, queue_size: int = 10_000,
                  batch_size: int = 1000, busy_timeout: float = 1.0, max_backoff: float = 30.0,
                  linger: float = 0.25, shutdown_grace: float = 5.0, report_wait: float = 2.0,
-                 clock: Clock = utc_now) -> None:
+                 clock: Callable[[], datetime] = UTC_NOW) -> None:
         self.path = path
         self.retention_days = retention_days
         self.queue_size = queue_size
@@ -76,15 +64,12 @@ class UsageLog:
         self._failing = False
         self._deadline = 0.0
         self._rolled_up: date | None = None
-        self._hour_of: tuple[date, int] | None = None
-        self._hour_text = ""
+        self._hour: tuple[date, int, str] | None = None  # the current hour bucket, formatted
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UsageLog:
         """The log at ``BOT_DB_PATH`` with ``BOT_RETENTION_DAYS``."""
         return cls(settings.db_path, retention_days=settings.retention_days)
-
-    # ---------------------------------------------------------------- recording (never waits)
 
     def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
                user_id: int | None) -> None:
@@ -94,7 +79,7 @@ class UsageLog:
             if self._full(now):
                 return
             new_user = user_id is not None and self.uniques.is_new(user_id, now.date())
-            self._put(usagedb.Event(self._hour(now), kind, section or "", chat_type, language,
+            self._put(usagedb.Event(self._hour_of(now), kind, section or "", chat_type, language,
                                     new_user))
         except Exception:  # recording must never break an answer
             log.exception("usage event not recorded")
@@ -107,11 +92,11 @@ class UsageLog:
         except Exception:
             log.exception("feedback answer not recorded")
 
-    def _hour(self, now: datetime) -> str:
+    def _hour_of(self, now: datetime) -> str:
         """The hour bucket, formatted once an hour rather than once an event."""
-        if (now.date(), now.hour) != self._hour_of:
-            self._hour_of, self._hour_text = (now.date(), now.hour), now.strftime("%Y-%m-%d %H:00")
-        return self._hour_text
+        if self._hour is None or self._hour[:2] != (now.date(), now.hour):
+            self._hour = (now.date(), now.hour, now.strftime("%Y-%m-%d %H:00"))
+        return self._hour[2]
 
     def _full(self, now: datetime) -> bool:
         if self.closed or len(self._queue) >= self.queue_size:
@@ -125,20 +110,19 @@ class UsageLog:
         self._idle.clear()
         self._wake.set()
 
-    # ---------------------------------------------------------------- lifecycle
-
     async def start(self) -> None:
         """Open the database and start the writer; an unusable database is logged, not raised."""
         if self._task is not None:
             return
         try:
             await self._open()
-        except FAULTS as exc:
+        except usagedb.FAULTS as exc:
             self._failing = True
             log.error("usage log unavailable: cannot open %s (%s); the bot answers anyway and "
                       "keeps retrying in the background", self.path, _describe(exc))
         await self._daily_work()
         self._task = asyncio.create_task(self._run(), name="usage-writer")
+        self._task.add_done_callback(_report_crash)
 
     async def close(self) -> None:
         """Write everything queued (within ``shutdown_grace`` seconds), then close the file."""
@@ -152,7 +136,7 @@ class UsageLog:
         self._hurry.set()
         self._wake.set()
         if self._task is not None:
-            await self._task
+            await asyncio.gather(self._task, return_exceptions=True)  # a crash is logged already
         await self._disconnect()
 
     async def flush(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
@@ -186,12 +170,10 @@ class UsageLog:
             try:
                 async with self._lock:
                     report = await stats.collect(self._db, first, today)
-            except FAULTS as exc:
+            except usagedb.FAULTS as exc:
                 log.warning("usage report failed: %s", _describe(exc))
         report = report or stats.unavailable(first, today)
         return replace(report, dropped=report.dropped + self.unsaved_drops, waiting=self.waiting)
-
-    # ---------------------------------------------------------------- the writer
 
     async def _run(self) -> None:
         while True:
@@ -226,9 +208,9 @@ class UsageLog:
         try:
             async with self._lock:
                 await usagedb.write(await self._connection(), batch)
-        except FAULTS as exc:
+        except usagedb.FAULTS as exc:
             self._fault(exc)
-            if not _busy(exc):  # a locked file needs only patience; anything else a new start
+            if not usagedb.is_busy(exc):  # locked: only wait; anything else: a new start
                 await self._disconnect()
             return False
         self._unsaved_drops.subtract(batch.dropped)
@@ -241,7 +223,7 @@ class UsageLog:
         return True
 
     async def _connection(self) -> aiosqlite.Connection:
-        if self._db is not None and self._file_id != _file_id(self.path):
+        if self._db is not None and self._file_id != usagedb.file_id(self.path):
             log.warning("usage log: %s was removed or replaced; starting a new file", self.path)
             await self._disconnect()
         if self._db is None:
@@ -251,15 +233,13 @@ class UsageLog:
 
     async def _open(self) -> None:
         db = await usagedb.connect(self.path, busy_timeout=self.busy_timeout)
-        self._db, self._file_id = db, _file_id(self.path)
+        self._db, self._file_id = db, usagedb.file_id(self.path)
 
     async def _disconnect(self) -> None:
         db, self._db = self._db, None
         if db is not None:
-            try:
+            with suppress(*usagedb.FAULTS):  # a broken connection is gone either way
                 await db.close()
-            except FAULTS as exc:
-                log.debug("usage log: closing failed: %s", _describe(exc))
 
     async def _daily_work(self) -> None:
         """Rotate the unique-user key at midnight; roll old hours up into days, once a day."""
@@ -271,7 +251,7 @@ class UsageLog:
             async with self._lock:
                 removed = await usagedb.roll_up(
                     self._db, today - timedelta(days=self.retention_days))
-        except FAULTS as exc:
+        except usagedb.FAULTS as exc:
             self._fault(exc)
             return
         self._rolled_up = today
@@ -289,9 +269,8 @@ class UsageLog:
         self._wake.clear()
         now = self.clock()
         midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
-        timeout = max(1.0, (midnight - now).total_seconds() + 1)
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            await asyncio.wait_for(self._wake.wait(), (midnight - now).total_seconds() + 1)
         except TimeoutError:
             await self._daily_work()
 
@@ -311,16 +290,10 @@ class UsageLog:
         self._failing = True
 
 
-def _file_id(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
-
-
-def _busy(exc: BaseException) -> bool:
-    return getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED")
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("usage log: the writer stopped; events are no longer written",
+                  exc_info=task.exception())
 
 
 def _describe(exc: BaseException) -> str:

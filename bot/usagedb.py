@@ -7,6 +7,7 @@ even the order in which things happened (one person's path through the bot) is s
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections import Counter
 from contextlib import suppress
@@ -67,6 +68,24 @@ _ROLL_UP = """
 
 class SchemaError(Exception):
     """The file is a database this version of the bot cannot use."""
+
+
+# What a broken, locked, missing or foreign database file raises; never a reason to stop.
+FAULTS = (sqlite3.Error, OSError, ValueError, SchemaError)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The file is locked by someone else: waiting is enough, the connection is fine."""
+    return getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def file_id(path: Path) -> tuple[int, int] | None:
+    """Which file is at ``path`` now (device, inode), to notice it was removed or replaced."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 EventKey = tuple[str, str, str, str, str]  # hour, kind, section, chat_type, language
