@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run | check | console | preview OUT_DIR``."""
+"""Command line: ``python -m bot run | check | console | preview OUT_DIR | stats``."""
 
 from __future__ import annotations
 
@@ -78,6 +78,37 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print the usage figures ``/stats`` shows, read from the database file (no token needed)."""
+    import csv
+
+    from bot import stats
+    from bot.content import load_content
+    from bot.render import Renderer
+
+    settings = _settings(require_token=False)
+    path = args.db or settings.db_path
+    try:
+        report = stats.read_file(path, args.days)
+    except stats.StatsError as exc:
+        print(f"stats: {exc}", file=sys.stderr)
+        return 1
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("metric", "key", "value"))
+        writer.writerows(stats.csv_rows(report))
+    else:
+        renderer = Renderer(load_content(settings.content_dir), settings.templates_dir)
+        print(stats.plain_text(stats.render(renderer, report)))
+    return 0
+
+
+def _days(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 366:
+        raise argparse.ArgumentTypeError(f"expected a number of days from 1 to 366, got {raw!r}")
+    return int(raw)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m bot`` and the ``liverbot`` script."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -90,12 +121,16 @@ def main(argv: list[str] | None = None) -> int:
                          help="make the console user an admin (e.g. to try /stats)")
     preview = sub.add_parser("preview", help="write a static HTML preview of every page")
     preview.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the site into")
+    stats = sub.add_parser("stats", help="print anonymous usage figures from the database file")
+    stats.add_argument("--days", type=_days, default=7, help="period in days (default 7)")
+    stats.add_argument("--csv", action="store_true", help="print CSV: metric,key,value")
+    stats.add_argument("--db", type=Path, help="database file (default: BOT_DB_PATH)")
     args = parser.parse_args(argv)
     # Opt in to python-telegram-bot's timedelta durations now, instead of a deprecation warning
     # on the first flood-control answer (RetryAfter.retry_after) in production.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     handlers = {"run": cmd_run, "check": cmd_check, "console": cmd_console,
-                "preview": cmd_preview}
+                "preview": cmd_preview, "stats": cmd_stats}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

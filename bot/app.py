@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     LinkPreviewOptions,
 )
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -35,14 +38,15 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
-from bot.handlers import commands, errors, fallback, groups, inline, menu, search
+from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
 from bot.inline_results import InlineResults
-from bot.keyboards import GLOSSARY_ID, Keyboards
+from bot.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
 from bot.recent import RecentAnswers
 from bot.render import Renderer
 from bot.retry import RetryingRequest
 from bot.search import SearchIndex
 from bot.search_views import SearchViews
+from bot.usage import UsageLog
 from bot.views import Views
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,8 @@ NEW = filters.UpdateType.MESSAGE
 BUILT_IN = {"start": "Welcome and main menu", "menu": "Main menu", "help": "All commands",
             "privacy": "What this bot records (nothing about you)",
             "search": "Find topics in your own words, e.g. /search what is AFP"}
+# Listed only in each admin's own chat (BotCommandScopeChat); checked again in the handler.
+ADMIN_ONLY = {"stats": "Usage figures (admins only)"}
 
 
 def build_services(settings: Settings, content: Content | None = None) -> Services:
@@ -64,7 +70,7 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     search_views = SearchViews(content, renderer, keyboards)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
                     views=views, inline=InlineResults(content, renderer), search=search_index,
-                    search_views=search_views)
+                    search_views=search_views, usage=UsageLog.from_settings(settings))
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
@@ -87,6 +93,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
@@ -115,7 +122,9 @@ def register_handlers(app: Application, content: Content) -> None:  # type: igno
         CommandHandler("search", search.command, filters=NEW),
         CommandHandler(glossary_command, commands.glossary, filters=NEW),
         CommandHandler(section_commands, commands.section, filters=NEW),
-        # Button taps.
+        CommandHandler("stats", admin.stats_command, filters=NEW),
+        # Button taps: 👍 / 👎 first, then every other button.
+        CallbackQueryHandler(feedback.feedback, pattern=f"^{re.escape(FEEDBACK)}"),
         CallbackQueryHandler(menu.button),
         # Inline mode (sharing cards into any chat) and which card was sent.
         InlineQueryHandler(inline.inline_query),
@@ -140,13 +149,35 @@ def command_list(content: Content) -> list[BotCommand]:
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    """Publish the command menu for private chats and for groups."""
-    content = services_of(app).content
+    """Open the usage log; publish the command menu for private chats, groups and admins."""
+    services = services_of(app)
+    if isinstance(services.usage, UsageLog):
+        await services.usage.start()
+    content = services.content
     listed = command_list(content)
     await app.bot.set_my_commands(listed, scope=BotCommandScopeAllPrivateChats())
     await app.bot.set_my_commands(listed, scope=BotCommandScopeAllGroupChats())
-    services = services_of(app)
+    await _publish_admin_commands(app, listed)
     cards = services.inline.prepare(app.bot.username)
     group_pages = services.views.prepare_groups(app.bot.username)
     log.info("ready as @%s with %d sections (%d inline cards, %d group pages)",
              app.bot.username, len(content.sections), cards, group_pages)
+
+
+async def _publish_admin_commands(app: Application,  # type: ignore[type-arg]
+                                  listed: list[BotCommand]) -> None:
+    """The public menu plus /stats, in each admin's private chat; failures don't stop start-up."""
+    with_admin = [*listed, *(BotCommand(name, text) for name, text in ADMIN_ONLY.items())]
+    for admin_id in sorted(services_of(app).settings.admin_ids):
+        try:
+            await app.bot.set_my_commands(with_admin, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:  # e.g. "chat not found": that admin never opened the bot
+            log.warning("could not add /stats to an admin's command menu (has that admin "
+                        "started the bot?): %s", exc.message)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    """Write every queued usage event, then close the database."""
+    usage = services_of(app).usage
+    if isinstance(usage, UsageLog):
+        await usage.close()

@@ -4,7 +4,8 @@ Callback data is ``<version>|<kind>|<arg>|<page>``, ASCII, at most 64 bytes, e.g
 ``1|s|colorectal_surgery|2``. The version lets old buttons still sitting in chats be recognised
 as stale after the scheme changes, instead of being misread.
 
-Kinds: ``m`` main menu, ``s`` section page, ``g`` glossary term, ``gl`` glossary word list page.
+Kinds: ``m`` main menu, ``s`` section page, ``g`` glossary term, ``gl`` glossary word list page,
+``f`` feedback on a section (page 1 = 👍 helpful, 2 = 👎 not helpful).
 
 Section pages and glossary words also carry a Share button
 (``switch_inline_query_chosen_chat`` with the query ``s:<section id>`` or ``g:<term key>``, see
@@ -26,9 +27,11 @@ from bot.render import Renderer
 
 VERSION = "1"
 MAX_CALLBACK_BYTES = 64  # telegram.constants.InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
-KINDS = frozenset({"m", "s", "g", "gl"})
+KINDS = frozenset({"m", "s", "g", "gl", "f"})
+HELPFUL, NOT_HELPFUL = 1, 2  # the "page" of a feedback button
 TERMS_PER_PAGE = 10
 GLOSSARY_ID = "glossary"  # the section whose page lists the glossary words
+FEEDBACK = f"{VERSION}|f|"  # the start of every feedback button's callback data
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,11 @@ def decode(data: str | None) -> Action | None:
     if len(parts) not in (2, 4) or parts[0] != VERSION or parts[1] not in KINDS:
         return None
     if len(parts) == 2:
-        return Action(parts[1])
+        return Action(parts[1]) if parts[1] != "f" else None  # feedback always names a section
     _, kind, arg, page = parts
     if not page.isascii() or not page.isdigit() or len(page) > 3 or not arg.isascii():
+        return None
+    if kind == "f" and (not arg or int(page) not in (HELPFUL, NOT_HELPFUL)):
         return None
     return Action(kind, arg, int(page))
 
@@ -119,6 +124,8 @@ class Keyboards:
                 nav.append(InlineKeyboardButton(label("next_page"),
                                                 callback_data=encode("s", section.id, page + 1)))
             rows.append(nav)
+        if section.id != GLOSSARY_ID:
+            rows.append(self._feedback_row(section))
         rows.append(self._share_row(InlineMatch("section", section.id)))
         rows.append(self._back_row(section))
         return InlineKeyboardMarkup(rows)
@@ -129,6 +136,21 @@ class Keyboards:
                                              allow_group_chats=True)
         return [InlineKeyboardButton(self.renderer.label("share"),
                                      switch_inline_query_chosen_chat=chosen)]
+
+    def _feedback_row(self, section: Section) -> list[InlineKeyboardButton]:
+        label = self.renderer.label
+        return [InlineKeyboardButton(label("feedback_yes"),
+                                     callback_data=encode("f", section.id, HELPFUL)),
+                InlineKeyboardButton(label("feedback_no"),
+                                     callback_data=encode("f", section.id, NOT_HELPFUL))]
+
+    @staticmethod
+    def without_feedback(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+        """``markup`` minus its 👍 / 👎 row, shown once the reader has answered."""
+        return InlineKeyboardMarkup([
+            row for row in markup.inline_keyboard
+            if not any(isinstance(b.callback_data, str) and b.callback_data.startswith(FEEDBACK)
+                       for b in row)])
 
     def _back_row(self, section: Section) -> list[InlineKeyboardButton]:
         menu = InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=encode("m"))

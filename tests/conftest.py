@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from bot.app import build_application, build_services
 from bot.config import Settings
 from bot.context import Services
+from bot.usage import UsageLog
 from tests.botproc import BotProcess, running_bot
 from tests.fakeapi import FakeBotAPI
 from tests.recording import RecordingRequest
@@ -25,8 +27,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def services() -> Services:
-    """The real content, rendered once for the whole test session."""
-    return build_services(Settings(token=TOKEN))
+    """The real content, rendered once for the whole test session (no usage log: see ``app``)."""
+    return dataclasses.replace(build_services(Settings(token=TOKEN)), usage=None)
 
 
 @pytest.fixture
@@ -39,11 +41,20 @@ def request_() -> RecordingRequest:
 async def app(
     settings: Settings, services: Services, request_: RecordingRequest
 ) -> AsyncIterator[object]:
-    """The real Application, initialised (getMe done), talking to the recording request."""
+    """The real Application, initialised (getMe done), talking to the recording request.
+
+    It records usage into a real SQLite file in ``tmp_path``, opened by ``post_init`` and
+    flushed and closed by ``post_shutdown``, as when the bot runs.
+    """
+    services = dataclasses.replace(services, settings=settings,
+                                  usage=UsageLog.from_settings(settings))
     application = build_application(settings, request=request_, services=services)
     async with application:
         await application.post_init(application)  # type: ignore[misc]
-        yield application
+        try:
+            yield application
+        finally:
+            await application.post_shutdown(application)  # type: ignore[misc]
 
 
 @pytest.fixture

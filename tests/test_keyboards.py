@@ -12,7 +12,7 @@ from bot.keyboards import MAX_CALLBACK_BYTES, Action, decode, encode
 
 @pytest.mark.parametrize(("kind", "arg", "page"), [
     ("m", "", 1), ("s", "colorectal_surgery", 1), ("s", "overview", 3), ("g", "afp", 1),
-    ("gl", "w", 2),
+    ("gl", "w", 2), ("f", "overview", 1), ("f", "colorectal_surgery", 2),
 ])
 def test_round_trip(kind: str, arg: str, page: int) -> None:
     data = encode(kind, arg, page)
@@ -23,7 +23,7 @@ def test_round_trip(kind: str, arg: str, page: int) -> None:
 @pytest.mark.parametrize("data", [
     None, "", "1", "0|s|overview|1", "2|m", "1|x|overview|1", "1|s|overview", "1|s|overview|x",
     "1|s|overview|-1", "1|s|overview|1|extra", "1|s|über|1", "1|s|overview|٣", "a" * 65,
-    "1|s|" + "a" * 70 + "|1",
+    "1|s|" + "a" * 70 + "|1", "1|f", "1|f||1", "1|f|overview|3", "1|f|overview|0",
 ])
 def test_forged_or_stale_data_is_rejected(data: str | None) -> None:
     assert decode(data) is None

@@ -17,10 +17,14 @@ class ListRecorder:
 
     def __init__(self) -> None:
         self.events: list[tuple[Any, ...]] = []
+        self.answers: list[tuple[str, bool]] = []
 
     def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
                user_id: int | None) -> None:
         self.events.append((kind, section, chat_type, language))
+
+    def answer(self, section: str, helpful: bool) -> None:
+        self.answers.append((section, helpful))
 
 
 async def test_events_per_interaction(settings: Settings, services: Services) -> None:
@@ -35,6 +39,8 @@ async def test_events_per_interaction(settings: Settings, services: Services) ->
         await feed(app, callback(encode("s", "spread")))
         await feed(app, callback("garbage"))
         await feed(app, message("/nope"))
+        await feed(app, callback(encode("f", "breast", 2)))
+    assert recorder.answers == [("breast", False)]
     assert recorder.events == [
         ("command", "start", "private", "en"),
         ("deep_link", "breast", "private", "en"),
@@ -43,4 +49,5 @@ async def test_events_per_interaction(settings: Settings, services: Services) ->
         ("button", "spread", "private", "en"),
         ("unknown", None, "private", "en"),
         ("unknown", None, "private", "en"),
+        ("feedback", "breast", "private", "en"),
     ]

@@ -24,6 +24,8 @@ def resolve(views: Views, action: Action | None) -> View | None:
         return views.term(action.arg)
     if action.kind == "gl":
         return views.glossary(action.page)
+    if action.kind == "f":  # feedback keeps the reader where they are: valid if the section is
+        return views.section(action.arg)
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.views import View
@@ -45,6 +45,16 @@ async def edit(query: CallbackQuery, view: View) -> None:
             raise
         await query.message.chat.send_message(
             view.html, reply_markup=view.keyboard, message_thread_id=_thread(query.message))
+
+
+async def edit_keyboard(query: CallbackQuery, keyboard: InlineKeyboardMarkup) -> None:
+    """Replace only the buttons under the tapped message; a vanished message is no error."""
+    try:
+        await query.edit_message_reply_markup(reply_markup=keyboard)
+    except BadRequest as exc:
+        if not _matches(exc, _HARMLESS + _CANNOT_EDIT):
+            raise
+        log.debug("keyboard not changed: %s", exc.message)
 
 
 def _thread(message: Message) -> int | None:

@@ -24,6 +24,9 @@ class Recorder(Protocol):
                user_id: int | None) -> None:
         """Queue one event; must never raise or wait."""
 
+    def answer(self, section: str, helpful: bool) -> None:
+        """Queue one 👍 / 👎 answer for a section; must never raise or wait."""
+
 
 def chat_type(update: Update) -> str:
     """``private``, ``group``, ``supergroup``, ``channel``, or ``inline`` for inline mode."""
@@ -51,3 +54,11 @@ def track(update: Update, context: BotContext, kind: str, section: str | None = 
     user = update.effective_user
     recorder.record(kind, section, chat_type=chat_type(update), language=language(update),
                     user_id=user.id if user else None)
+
+
+def track_feedback(update: Update, context: BotContext, section: str, *, helpful: bool) -> None:
+    """A 👍 / 👎 tap: one ``feedback`` event, and the answer added to the section's counts."""
+    track(update, context, "feedback", section)
+    recorder = context.services.usage
+    if recorder is not None:
+        recorder.answer(section, helpful)
