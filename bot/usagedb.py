@@ -149,6 +149,12 @@ async def connect(path: Path, *, busy_timeout: float) -> aiosqlite.Connection:
     return db
 
 
+# Each migration as one script: executescript() commits anything pending before it runs, so the
+# transaction and the version bump must be inside the same script. Built once from constants.
+_STEPS = tuple(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;"
+               for number, script in enumerate(MIGRATIONS, start=1))
+
+
 async def migrate(db: aiosqlite.Connection) -> int:
     """Apply the migrations not applied yet, each in its own transaction; the new version."""
     version = await schema_version(db)
@@ -156,10 +162,8 @@ async def migrate(db: aiosqlite.Connection) -> int:
         raise SchemaError(f"the database has schema version {version}, newer than this bot "
                           f"knows ({len(MIGRATIONS)}); upgrade the bot")
     for number in range(version + 1, len(MIGRATIONS) + 1):
-        script = MIGRATIONS[number - 1]
         try:
-            await db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; "
-                                   "COMMIT;")
+            await db.executescript(_STEPS[number - 1])
         except BaseException:
             await _rollback(db)
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -17,3 +18,14 @@ def test_usage_writer_benchmark_prints_its_figures(capsys: pytest.CaptureFixture
     assert re.search(r"recording disabled: [\d.]+ µs per update", out), out
     assert re.search(r"recording enabled: +[\d.]+ µs per update", out), out
     assert re.search(r"added cost: [+-][\d.]+ µs per update \(ratio \d+\.\d\d", out), out
+
+
+def test_soak_smoke_run_loses_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import soak
+
+    assert soak.main(["--seconds", "3", "--rate", "10", "--fault-every", "5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["updates"] >= 20
+    assert report["unanswered"] == 0
+    assert report["events_recorded"] == report["events_expected"]
+    assert report["faults_injected"] >= 4
