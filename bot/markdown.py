@@ -7,7 +7,6 @@ headings into bold lines. The result is a list of blocks, so pages can be cut be
 
 from __future__ import annotations
 
-from html import unescape
 from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
@@ -152,10 +151,14 @@ def html_problems(html: str) -> list[str]:
     return checker.problems
 
 
-def visible_length(html: str) -> int:
-    """Length Telegram counts (text after entity parsing, in UTF-16 code units)."""
+def visible_text(html: str) -> str:
+    """The text a reader sees: tags dropped, entities decoded (as Telegram parses it)."""
     checker = _TagChecker()
     checker.feed(html)
     checker.close()
-    text = unescape("".join(checker.text))
-    return len(text.encode("utf-16-le")) // 2
+    return "".join(checker.text)
+
+
+def visible_length(html: str) -> int:
+    """Length Telegram counts (text after entity parsing, in UTF-16 code units)."""
+    return len(visible_text(html).encode("utf-16-le")) // 2

@@ -25,7 +25,8 @@ from bot.content import Section
 from bot.context import Services
 from bot.handlers.menu import resolve
 from bot.keyboards import GLOSSARY_ID, Action, decode
-from bot.readability import Readability, measure, visible_text
+from bot.markdown import visible_text
+from bot.readability import Readability, measure
 from bot.views import View
 
 STYLESHEET = "style.css"

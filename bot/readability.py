@@ -9,7 +9,6 @@ since a reader takes it as one even without a full stop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 import textstat
 
@@ -34,20 +33,3 @@ def measure(text: str) -> Readability:
         return Readability(0, 0.0, 0.0)
     return Readability(words, round(textstat.flesch_reading_ease(prose), 1),
                        round(textstat.flesch_kincaid_grade(prose), 1))
-
-
-def visible_text(html: str) -> str:
-    """The text of a Telegram-HTML message, without its tags (entities decoded)."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)

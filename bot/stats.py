@@ -11,11 +11,11 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 
 import aiosqlite
 
+from bot.markdown import visible_text
 from bot.render import Renderer
 
 SMALL = 5
@@ -176,18 +176,6 @@ def csv_rows(report: Report) -> list[tuple[str, str, str]]:
     return rows
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def plain_text(html: str) -> str:
     """Telegram HTML as the text a reader sees (for the terminal)."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
+    return visible_text(html)

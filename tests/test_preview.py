@@ -15,8 +15,9 @@ import pytest
 from bot.app import build_services
 from bot.config import PROJECT_ROOT, Settings
 from bot.context import Services
+from bot.markdown import visible_text
 from bot.preview import build_preview
-from bot.readability import measure, visible_text
+from bot.readability import measure
 from tests.consoleproc import HANG_GUARD, console_env
 
 

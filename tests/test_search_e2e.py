@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.botproc import BotProcess, running_bot
+from tests.botproc import BotProcess
 from tests.fakeapi import FakeBotAPI, group_chat
 from tests.test_e2e import buttons, say, tap
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    async with FakeBotAPI(bot_username="MetLiverTestBot") as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    """The real bot process, polling the fake server."""
-    async with running_bot(fake, tmp_path) as process:
-        yield process
 
 
 async def test_typed_questions_reach_sections_and_red_flags_come_first(
