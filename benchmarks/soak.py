@@ -58,8 +58,10 @@ class Report:
     unanswered: int
     faults_injected: int
     rss_start_kb: int
+    rss_mid_kb: int
     rss_end_kb: int
     rss_growth_pct: float
+    rss_growth_second_half_pct: float
     events_expected: int
     events_recorded: int
     exit_code: int | None
@@ -120,8 +122,11 @@ async def soak(seconds: float, rate: float, fault_every: int, seed: int) -> Repo
             started = time.monotonic()
             tick = 1.0 / rate
             n = 0
+            rss_mid = 0
             while time.monotonic() - started < seconds:
                 n += 1
+                if not rss_mid and time.monotonic() - started >= seconds / 2:
+                    rss_mid = _rss_kb(pid)  # warm-up and caches are done by now
                 if fault_every and n % fault_every == 0:
                     _inject_fault(fake, rng)
                     faults += 1
@@ -157,7 +162,9 @@ async def soak(seconds: float, rate: float, fault_every: int, seed: int) -> Repo
     return Report(
         seconds=round(elapsed, 1), updates=len(expected), answered=answered,
         unanswered=len(expected) - answered, faults_injected=faults, rss_start_kb=rss_start,
-        rss_end_kb=rss_end, rss_growth_pct=round(100 * (rss_end - rss_start) / rss_start, 1),
+        rss_mid_kb=rss_mid, rss_end_kb=rss_end,
+        rss_growth_pct=round(100 * (rss_end - rss_start) / rss_start, 1),
+        rss_growth_second_half_pct=round(100 * (rss_end - rss_mid) / max(rss_mid, 1), 1),
         events_expected=len(expected) + 1, events_recorded=events, exit_code=exit_code)
 
 

@@ -20,7 +20,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -41,6 +40,7 @@ from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
 from bot.inline_results import InlineResults
 from bot.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
+from bot.ratelimit import ChatRateLimiter
 from bot.recent import RecentAnswers
 from bot.render import Renderer
 from bot.retry import RetryingRequest
@@ -96,7 +96,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=3))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from tests.fakeapi import FakeBotAPI
 from tests.recording import RecordingRequest
 
 TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"
+# As ``python -m bot`` does: durations as timedelta, not a deprecation warning (an error here).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture

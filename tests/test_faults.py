@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from tests.botproc import BotProcess
-from tests.fakeapi import FakeBotAPI, Fault, callback_update, message_update, private_chat
+from tests.fakeapi import (
+    FakeBotAPI,
+    Fault,
+    callback_update,
+    message_update,
+    private_chat,
+)
 from tests.test_e2e import say
 
 
@@ -60,3 +66,4 @@ async def test_scripted_conversation_through_faults(fake: FakeBotAPI, bot: BotPr
     assert "Traceback" not in log
     assert "sendMessage failed (HTTP 502); retry 1 of 3" in log
     assert await bot.stop() == 0
+
