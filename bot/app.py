@@ -33,7 +33,9 @@ from bot.content import Content, load_content
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import commands, errors, fallback, menu
 from bot.keyboards import GLOSSARY_ID, Keyboards
+from bot.processor import ChatOrderedProcessor
 from bot.render import Renderer
+from bot.transport import CONCURRENT_UPDATES, api_request, updates_request
 from bot.views import Views
 
 log = logging.getLogger(__name__)
@@ -55,8 +57,16 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
-                      services: Services | None = None) -> Application:  # type: ignore[type-arg]
-    """The fully wired application; tests pass a recording ``request``."""
+                      get_updates_request: BaseRequest | None = None,
+                      services: Services | None = None,
+                      concurrent_updates: int = CONCURRENT_UPDATES,
+                      ) -> Application:  # type: ignore[type-arg]
+    """The fully wired application; tests pass a recording ``request``.
+
+    Updates of different chats are handled concurrently, those of one chat in order. Only the
+    per-group limit is applied before sending (Telegram's 30 messages/s is for broadcasts, and
+    a 429 is still retried); see the README's "Speed" section.
+    """
     services = services or build_services(settings)
     builder = (
         ApplicationBuilder()
@@ -65,11 +75,12 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
+        .request(request or api_request(concurrent_updates))
+        .get_updates_request(get_updates_request or request or updates_request())
         .post_init(_post_init)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
     register_handlers(app, services.content)
