@@ -166,6 +166,8 @@ class Run:
         self.start, self.cpu = time.monotonic(), time.process_time()
         self.fake.polls[:] = [0, 0, 0]
         self.fake.poll_gap = 0.0
+        self.fake.tracker.unmatched = 0
+        self.fake.tracker.calls.clear()
         self.fake.tracker.on_answer = self._answered
         if self.rate:
             for index in range(len(self.items)):

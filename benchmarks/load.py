@@ -105,9 +105,10 @@ async def run_once(target: str, workload: Path, args: argparse.Namespace,
         await fake.stdin.drain()
         figures = (await _event(fake.stdout, "done", args.max_seconds + 60))["figures"]
         cpu = cpu_seconds(bot.pid) - cpu
+        handled = figures["answered"] + figures["unanswered_silent"]  # not those still queued
         figures |= {
             "startup_s": round(polling["at"] - spawned, 3),
-            "cpu_ms_per_update": round(cpu * 1000 / max(figures["released"], 1), 3),
+            "cpu_ms_per_update": round(cpu * 1000 / max(handled, 1), 3),
             "bot_cpu_share": round(cpu / max(figures["duration_s"], 1e-9), 3),
             "peak_rss_mb": round(peak_rss_mb(bot.pid), 1),
         }
@@ -158,8 +159,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="offer this many updates per second instead of saturating")
     parser.add_argument("--window", type=int, default=256,
                         help="saturated mode: updates kept unanswered at any time")
-    parser.add_argument("--max-seconds", type=float, default=20.0,
-                        help="cut a run off after this long")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="cut a run off after this long (default: 20 s, or with --rate the "
+                             "time to offer every update plus 10 s)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration")
     parser.add_argument("--seed", type=int, default=1, help="seed of the update mix")
     parser.add_argument("--variant", action="append", default=[],
@@ -172,6 +174,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the figures."""
     args = parse_args(argv)
+    if args.max_seconds is None:
+        args.max_seconds = args.updates / args.rate + 10 if args.rate else 20.0
     result = asyncio.run(session(args))
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
