@@ -18,7 +18,6 @@ import itertools
 import json
 import sys
 import time
-from functools import cache
 from typing import Any
 
 from benchmarks.fakehttp import Connection, serve
@@ -27,13 +26,6 @@ from benchmarks.workload import BOT_USER, DATE, GET_ME
 from tests.fakeapi import _parse_html
 
 _TRUE = b'{"ok":true,"result":true}'
-
-
-@cache
-def _rendered(text: str) -> tuple[str, tuple[dict[str, Any], ...]]:
-    """Plain text and entities of an HTML message (bots send the same screens again and again)."""
-    plain, entities = _parse_html(text)
-    return plain, tuple(entities)
 
 
 class FakeTelegram:
@@ -48,6 +40,7 @@ class FakeTelegram:
         self._poll: tuple[Connection, int, float] | None = None  # waiting long poll
         self._deliver_soon = False
         self._ids = itertools.count(10**8)
+        self._rendered: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self.polls = [0, 0, 0]  # getUpdates answered, updates handed out, answers that were full
         self.poll_gap = 0.0  # time from answering getUpdates to the bot's next getUpdates
         self._answered_poll: float | None = None
@@ -79,7 +72,7 @@ class FakeTelegram:
         chat_id = params.get("chat_id", 0)
         chat = self.tracker.chats.get(chat_id) or {"id": chat_id, "type": "private"}
         text = str(params.get("text", ""))
-        plain, entities = _rendered(text) if params.get("parse_mode") == "HTML" else (text, ())
+        plain, entities = self._render(text) if params.get("parse_mode") == "HTML" else (text, [])
         editing = method == "editmessagetext"
         message: dict[str, Any] = {
             "message_id": params.get("message_id", 0) if editing else next(self._ids),
@@ -96,6 +89,13 @@ class FakeTelegram:
             if quoted is not None:
                 message["reply_to_message"] = quoted
         return message
+
+    def _render(self, html: str) -> tuple[str, list[dict[str, Any]]]:
+        """Plain text and entities of an HTML message, parsed once per distinct message (bots
+        send the same screens again and again)."""
+        if html not in self._rendered:
+            self._rendered[html] = _parse_html(html)
+        return self._rendered[html]
 
     # -- long polling
 
