@@ -1,1 +1,1 @@
-"""Benchmarks: each prints its figures against a baseline measured in the same run."""
+"""Benchmarks: measured against a baseline in the same run (see ``benchmarks/load.py``)."""

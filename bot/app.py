@@ -32,7 +32,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -40,12 +40,14 @@ from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
 from bot.inline_results import InlineResults
 from bot.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
+from bot.processor import ChatOrderedProcessor
 from bot.ratelimit import ChatRateLimiter
 from bot.recent import RecentAnswers
 from bot.render import Renderer
 from bot.retry import RetryingRequest
 from bot.search import SearchIndex
 from bot.search_views import SearchViews
+from bot.transport import CONCURRENT_UPDATES, api_request, updates_request
 from bot.usage import UsageLog
 from bot.views import Views
 
@@ -74,12 +76,16 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
+                      get_updates_request: BaseRequest | None = None,
                       services: Services | None = None,
+                      concurrent_updates: int = CONCURRENT_UPDATES,
                       rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
     """The fully wired application; tests pass a recording ``request``.
 
-    ``rate_limit=False`` leaves out the flood-control limiter, for tests that feed thousands of
-    updates into an in-process request double (it would otherwise pace them like Telegram).
+    Updates of different chats are handled concurrently, those of one chat in order (see the
+    README's "Speed" section). Answers go through the retry policy of ``bot/retry.py``; polling
+    retries by itself. ``rate_limit=False`` leaves out the flood-control limiter, for tests that
+    feed thousands of updates into an in-process request double.
     """
     services = services or build_services(settings)
     if services.recent is None:  # in-memory group etiquette state belongs to this app only
@@ -92,17 +98,14 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         # allow_sending_without_reply: someone may delete their question before we answer.
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
+        .request(request or RetryingRequest(api_request(concurrent_updates)))
+        .get_updates_request(get_updates_request or request or updates_request())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
         builder = builder.rate_limiter(ChatRateLimiter(max_retries=3))
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:
-        # Answers go through the retry policy of bot/retry.py; polling retries by itself.
-        builder = builder.request(RetryingRequest(HTTPXRequest())).get_updates_request(
-            HTTPXRequest())
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
     register_handlers(app, services.content)

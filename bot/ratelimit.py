@@ -2,11 +2,15 @@
 
 python-telegram-bot's ``AIORateLimiter`` halts *every* request of the bot for ``retry_after``
 seconds when any one request gets a 429. For a health bot that means a busy family group can
-hold up a patient's answer in a private chat. This limiter keeps the same pacing (about 30
-messages a second overall, 20 a minute per group: core.telegram.org/bots/faq) with
-``aiolimiter``, but on a 429 it pauses only that chat; calls that name no chat (callback and
-inline answers) pause only other such calls. If the limit really was bot-wide, every other chat
-gets its own 429 and pauses too, so nothing waits longer than Telegram asked.
+hold up a patient's answer in a private chat. This limiter paces messages to a group at 20 a
+minute (core.telegram.org/bots/faq) with ``aiolimiter``, but on a 429 it pauses only that chat;
+calls that name no chat (callback and inline answers) pause only other such calls. If the limit
+really was bot-wide, every other chat gets its own 429 and pauses too, so nothing waits longer
+than Telegram asked.
+
+There is no overall cap by default: Telegram's "about 30 messages a second" is advice for bulk
+broadcasts, and this bot only replies; a 30/s cap held the whole bot to about 35 updates a
+second in the load benchmark (README, "Speed"). ``overall_per_second`` turns one on.
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ MAX_TRACKED = 1024  # chats with a group limiter or a pause; idle ones are forgo
 class ChatRateLimiter(BaseRateLimiter[int]):
     """Paces requests like Telegram asks and retries a 429 after ``retry_after``, per chat."""
 
-    def __init__(self, *, max_retries: int = 3, overall_per_second: float = 30,
+    def __init__(self, *, max_retries: int = 3, overall_per_second: float | None = None,
                  group_per_minute: float = 20) -> None:
         self.max_retries = max_retries
-        self._overall = AsyncLimiter(overall_per_second, 1)
+        self._overall = AsyncLimiter(overall_per_second, 1) if overall_per_second else None
         self._group_per_minute = group_per_minute
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._paused_until: dict[int | str | None, float] = {}
@@ -84,7 +88,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         async with contextlib.AsyncExitStack() as stack:
             if group is not None:
                 await stack.enter_async_context(group)
-            if chat is not None:  # only messages to chats count towards the 30 a second
+            if chat is not None and self._overall is not None:  # messages to chats only
                 await stack.enter_async_context(self._overall)
             yield
 

@@ -3,7 +3,7 @@
 Policy (what is retried, and why):
 
 * ``429 Too Many Requests`` is *not* handled here: python-telegram-bot raises ``RetryAfter`` and
-  :class:`telegram.ext.AIORateLimiter` waits ``retry_after`` and retries (see ``bot.app``).
+  :class:`bot.ratelimit.ChatRateLimiter` pauses that chat for ``retry_after`` and retries.
 * ``getUpdates`` is never retried here: the polling loop of python-telegram-bot already backs off
   on network errors (1 s, growing 1.5x to 30 s) and resumes by itself.
 * The request never reached Telegram (connection refused, connect or pool time-out): always
@@ -28,14 +28,17 @@ import logging
 import random
 from typing import Any
 
+import aiohttp
 import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 log = logging.getLogger(__name__)
 
-# Exceptions raised before any byte of the request could have reached Telegram.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Exceptions raised before any byte of the request could have reached Telegram (aiohttp is the
+# bot's transport, see bot/transport.py; httpx is python-telegram-bot's default one).
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, httpx.ConnectError,
+             httpx.ConnectTimeout, httpx.PoolTimeout)
 # Calls that do the same thing when repeated (no new message in a chat).
 _REPEATABLE_PREFIXES = ("edit", "answer", "get", "set", "delete", "close", "logOut")
 

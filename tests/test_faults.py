@@ -7,6 +7,7 @@ from tests.fakeapi import (
     FakeBotAPI,
     Fault,
     callback_update,
+    group_chat,
     message_update,
     private_chat,
 )
@@ -67,3 +68,17 @@ async def test_scripted_conversation_through_faults(fake: FakeBotAPI, bot: BotPr
     assert "sendMessage failed (HTTP 502); retry 1 of 3" in log
     assert await bot.stop() == 0
 
+
+
+async def test_flood_control_in_a_group_does_not_hold_up_a_patient(fake: FakeBotAPI,
+                                                                   bot: BotProcess) -> None:
+    group = group_chat(-100777)
+    fake.inject("sendMessage", Fault.flood(2))
+    mark = fake.mark()
+    fake.push_update(message_update("/lung@MetLiverTestBot", chat=group))
+    await fake.wait_for("sendMessage", lambda c: not c.ok, after=mark)  # the group got a 429
+    patient = await say(fake, "/urgent", chat=private_chat(4242))
+    assert patient.result["text"].startswith("When to get help urgently")
+    group_answer = await fake.wait_for("sendMessage", lambda c: c.ok and c.params["chat_id"] ==
+                                       group["id"], after=mark)
+    assert fake.calls.index(patient) < fake.calls.index(group_answer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 from telegram.error import NetworkError, TimedOut
@@ -71,7 +72,8 @@ async def test_4xx_is_never_retried(code: int) -> None:
 
 
 @pytest.mark.parametrize("cause", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"),
-                                   httpx.PoolTimeout("busy")])
+                                   httpx.PoolTimeout("busy"),
+                                   aiohttp.ConnectionTimeoutError("slow to connect")])
 async def test_request_that_never_left_is_retried(cause: Exception) -> None:
     inner = Scripted(_network_error(cause), 200)
     assert (await _call(inner, "sendMessage"))[0] == 200
@@ -79,7 +81,9 @@ async def test_request_that_never_left_is_retried(cause: Exception) -> None:
 
 
 @pytest.mark.parametrize("cause", [httpx.ReadTimeout("late"),
-                                   httpx.RemoteProtocolError("disconnected")])
+                                   httpx.RemoteProtocolError("disconnected"),
+                                   aiohttp.ServerDisconnectedError(),
+                                   aiohttp.SocketTimeoutError("late")])
 async def test_send_that_may_have_arrived_is_not_repeated(cause: Exception) -> None:
     inner = Scripted(_network_error(cause), 200)
     with pytest.raises(NetworkError):

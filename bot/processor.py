@@ -1,0 +1,106 @@
+"""Concurrent update processing that keeps the order of updates within one chat.
+
+python-telegram-bot hands every update to :meth:`BaseUpdateProcessor.process_update` in the order
+Telegram delivered them, each in its own task, and holds one of ``max_concurrent_updates`` slots
+while :meth:`ChatOrderedProcessor.do_process_update` runs. Here, the first update of a chat runs
+at once; an update whose chat is still busy is queued behind it and run by the task of the busy
+chat as soon as the earlier ones are done. So two quick taps in one chat are handled in order,
+different chats never wait for each other, and a busy chat holds at most one slot however many
+updates it has waiting (a group slowed by Telegram's per-group limit cannot starve the others).
+
+The chat key is the effective chat's id, or the user's id for updates without a chat (inline
+queries, chosen inline results, taps under messages sent through inline mode). Keys live in
+memory only while that chat has updates in flight; they are never logged or stored.
+
+Order between updates of one chat relies on the slots being granted first come, first served,
+which :class:`asyncio.Semaphore` does from Python 3.11.1 on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+
+def chat_key(update: object) -> int | None:
+    """The id whose updates must be handled one after another, or None if any order will do."""
+    if not isinstance(update, Update):
+        return None
+    chat = update.effective_chat
+    if chat is not None:
+        return chat.id
+    user = update.effective_user
+    return user.id if user is not None else None
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Up to ``max_concurrent_updates`` chats at once; one update at a time within a chat."""
+
+    __slots__ = ("_waiting",)
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        # For every chat with an update in progress: the updates queued behind it, in order.
+        self._waiting: dict[int, deque[Awaitable[Any]]] = {}
+
+    @property
+    def busy_chats(self) -> int:
+        """How many chats have an update in progress right now."""
+        return len(self._waiting)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run ``coroutine`` now, or queue it behind the updates of its chat still in progress."""
+        key = chat_key(update)
+        if key is None:
+            await coroutine
+            return
+        queue = self._waiting.get(key)
+        if queue is not None:
+            queue.append(coroutine)  # the chat's running task will get to it, in order
+            return
+        queue = self._waiting[key] = deque()
+        try:
+            error: Exception | None = None
+            try:
+                await coroutine
+            except Exception as exc:  # the updates queued behind it must still run
+                error = exc
+            while queue:
+                await _run_queued(queue.popleft())
+            if error is not None:
+                raise error
+        finally:
+            del self._waiting[key]
+            for left in queue:  # only when cancelled at shutdown
+                _discard(left)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Drop updates still queued (the application has already waited for running ones)."""
+        for queue in self._waiting.values():
+            while queue:
+                _discard(queue.popleft())
+
+
+async def _run_queued(coroutine: Awaitable[Any]) -> None:
+    """Run one queued update; its errors went to the error handler, so only log leftovers."""
+    try:
+        await coroutine
+    except Exception as exc:
+        log.error("error while processing a queued update: %s", type(exc).__name__,
+                  exc_info=exc)
+
+
+def _discard(coroutine: Awaitable[Any]) -> None:
+    """Close a queued update that will never run, so Python does not warn it was not awaited."""
+    if isinstance(coroutine, Coroutine):
+        coroutine.close()
