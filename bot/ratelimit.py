@@ -64,6 +64,8 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         for attempt in range(retries + 1):
             await self._wait_while_paused(chat)
             try:
+                if not self._limited(chat):  # private chats and answers: nothing to pace
+                    return await callback(*args, **kwargs)
                 async with self._limits(chat):
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -81,10 +83,12 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         now = asyncio.get_running_loop().time()
         return sum(1 for until in self._paused_until.values() if until > now)
 
+    def _limited(self, chat: int | str | None) -> bool:
+        return chat is not None and (self._overall is not None or _is_group(chat))
+
     @contextlib.asynccontextmanager
     async def _limits(self, chat: int | str | None) -> Any:
-        is_group = isinstance(chat, str) or (isinstance(chat, int) and chat < 0)
-        group = self._group(chat) if is_group and chat is not None else None
+        group = self._group(chat) if chat is not None and _is_group(chat) else None
         async with contextlib.AsyncExitStack() as stack:
             if group is not None:
                 await stack.enter_async_context(group)
@@ -120,6 +124,11 @@ def _chat_key(chat_id: object) -> int | str | None:
     with contextlib.suppress(TypeError, ValueError):
         return int(chat_id)  # type: ignore[call-overload]
     return str(chat_id)  # "@channelusername"
+
+
+def _is_group(chat: int | str) -> bool:
+    """Groups and channels have negative ids (or an @username); people have positive ids."""
+    return isinstance(chat, str) or chat < 0
 
 
 def _seconds(exc: RetryAfter) -> float:

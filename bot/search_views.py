@@ -9,10 +9,12 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import Content, ContentError, Section, Term
-from bot.keyboards import Keyboards, encode
+from bot.keyboards import Keyboards, StaticKeyboard, encode
 from bot.render import Renderer
-from bot.search import URGENT_ID, Answer, Match
+from bot.search import URGENT_ID, Answer
 from bot.views import View
+
+MAX_KEPT = 4096  # rendered replies kept; combinations of up to three topics, not questions
 
 
 class SearchViews:
@@ -29,37 +31,50 @@ class SearchViews:
         menu = keyboards.main_menu()
         self.none = View(renderer.render("search_none"), menu)
         self.usage = View(renderer.render("search_usage"), menu)
+        self._seen: dict[tuple[bool, tuple[tuple[str, str], ...]], View] = {}
 
     def answer(self, answer: Answer) -> View:
-        """The reply to a search: urgent advice and matches, or the kind no-match reply."""
+        """The reply to a search: urgent advice and matches, or the kind no-match reply.
+
+        Replies are kept by what they show (section ids and glossary keys, never the words
+        typed), so a common question is rendered once.
+        """
         if not answer.matches:
             return self.none
-        results: list[tuple[str, Section | Term]] = []
-        for match in answer.matches:
-            if answer.urgent and match.ref == URGENT_ID:
-                continue  # its advice is shown in full above the other results
-            results.append(("term", self.content.terms[match.key]) if match.kind == "term"
-                           else ("section", self.content.sections[match.key]))
-        html = self.renderer.render("search_results", urgent=self._urgent if answer.urgent
-                                    else None, urgent_blocks=self._urgent_blocks,
-                                    results=results)
-        return View(html, self._keyboard(answer.matches))
+        key = (answer.urgent, tuple((m.kind, m.key) for m in answer.matches))
+        view = self._seen.get(key)
+        if view is None:
+            if len(self._seen) >= MAX_KEPT:
+                self._seen.clear()
+            view = self._seen[key] = self._render(*key)
+        return view
 
-    def _keyboard(self, matches: tuple[Match, ...]) -> InlineKeyboardMarkup:
+    def _render(self, urgent: bool, matches: tuple[tuple[str, str], ...]) -> View:
+        results: list[tuple[str, Section | Term]] = []
+        for kind, key in matches:
+            if urgent and kind == "section" and key == URGENT_ID:
+                continue  # its advice is shown in full above the other results
+            results.append(("term", self.content.terms[key]) if kind == "term"
+                           else ("section", self.content.sections[key]))
+        html = self.renderer.render("search_results", urgent=self._urgent if urgent else None,
+                                    urgent_blocks=self._urgent_blocks, results=results)
+        return View(html, self._keyboard(matches))
+
+    def _keyboard(self, matches: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
         label = self.renderer.label
         rows = []
-        for match in matches:
-            if match.kind == "term":
-                term = self.content.terms[match.key]
+        for kind, key in matches:
+            if kind == "term":
+                term = self.content.terms[key]
                 rows.append([InlineKeyboardButton(
                     label("glossary_term", term=term.label),
                     callback_data=encode("g", term.key))])
             else:
-                section = self.content.sections[match.key]
+                section = self.content.sections[key]
                 rows.append([InlineKeyboardButton(label("search_result", title=section.label),
                                                   callback_data=encode("s", section.id))])
         rows.append([InlineKeyboardButton(label("main_menu"), callback_data=encode("m"))])
-        return InlineKeyboardMarkup(rows)
+        return StaticKeyboard(rows)
 
 
 def stats_section(answer: Answer) -> str | None:

@@ -88,7 +88,13 @@ async def _answer(query: InlineQuery, cards: list[InlineQueryResultArticle], cac
 
 
 def _matches(services: Services, text: str) -> list[InlineMatch]:
-    """The free-text search's answer first (lay words, red flags), then words being typed."""
-    found = [InlineMatch(m.kind, m.key) for m in services.search.answer(text, limit=10).matches]
-    found += match_inline(services.content, text, InlineQueryLimit.RESULTS)
+    """The free-text search's answer (lay words, red flags); else words still being typed.
+
+    Prefix matching is the slow part (every field, every word), and only needed while a word is
+    half-typed, which is exactly when the search finds no topic.
+    """
+    answer = services.search.answer(text, limit=10)
+    found = [InlineMatch(m.kind, m.key) for m in answer.matches]
+    if len(found) <= answer.urgent:  # nothing besides the urgent advice: try the word prefixes
+        found += match_inline(services.content, text, InlineQueryLimit.RESULTS)
     return list(dict.fromkeys(found))  # keeps the order, drops repeats
