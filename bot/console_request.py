@@ -62,13 +62,8 @@ class Shown:
     text: str = ""
 
 
-class ConsoleRequest(BaseRequest):
-    """Answers the Bot API in-process and keeps what the bot showed, in order."""
-
-    def __init__(self) -> None:
-        self.messages: dict[int, ChatMessage] = {}
-        self.shown: list[Shown] = []
-        self._ids = itertools.count(1)
+class InProcessRequest(BaseRequest):
+    """A Bot API stand-in with no connection: subclasses answer ``do_request`` themselves."""
 
     @property
     def read_timeout(self) -> float | None:
@@ -80,6 +75,15 @@ class ConsoleRequest(BaseRequest):
 
     async def shutdown(self) -> None:
         """Nothing to close."""
+
+
+class ConsoleRequest(InProcessRequest):
+    """Answers the Bot API in-process and keeps what the bot showed, in order."""
+
+    def __init__(self) -> None:
+        self.messages: dict[int, ChatMessage] = {}
+        self.shown: list[Shown] = []
+        self._ids = itertools.count(1)
 
     def next_id(self) -> int:
         """A new message id in the console chat (the user's and the bot's messages share them)."""

@@ -9,7 +9,9 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from bot.console_request import InProcessRequest
 
 BOT_USER = {
     "id": 7000001,
@@ -31,23 +33,12 @@ class Sent:
     result: Any = None
 
 
-class RecordingRequest(BaseRequest):
+class RecordingRequest(InProcessRequest):
     """Answers every Bot API call like Telegram would and records it; no network."""
 
     def __init__(self) -> None:
         self.calls: list[Sent] = []
         self._ids = itertools.count(500)
-
-    @property
-    def read_timeout(self) -> float | None:
-        """No waiting: answers are immediate."""
-        return None
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
 
     def sent(self, method: str) -> list[Sent]:
         """Calls to ``method``, oldest first."""
