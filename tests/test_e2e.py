@@ -33,13 +33,19 @@ async def say(fake: FakeBotAPI, text: str, chat: dict[str, Any] | None = None,
                                after=mark)
 
 
-async def tap(fake: FakeBotAPI, chat_id: int, label: str) -> Call:
-    """Tap the button called ``label`` on the bot's last message; wait for the edit."""
+def press(fake: FakeBotAPI, chat_id: int, label: str) -> int:
+    """Tap the button called ``label`` on the bot's last message; the mark to wait after."""
     message = fake.last_message(chat_id)
     data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"]
                 for b in row if b["text"] == label)
     mark = fake.mark()
     fake.push_update(callback_update(data, message=message))
+    return mark
+
+
+async def tap(fake: FakeBotAPI, chat_id: int, label: str) -> Call:
+    """Tap the button called ``label`` on the bot's last message; wait for the edit."""
+    mark = press(fake, chat_id, label)
     await fake.wait_for("answerCallbackQuery", after=mark)
     return await fake.wait_for("editMessageText", after=mark)
 

@@ -26,13 +26,6 @@ BOT = "MetLiverTestBot"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    async with FakeBotAPI(bot_username=BOT) as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[BotProcess]:
     """The real bot process, polling the fake server."""
     async with running_bot(fake, tmp_path) as process:

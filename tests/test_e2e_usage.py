@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from tests.botproc import BotProcess, running_bot
-from tests.fakeapi import FakeBotAPI, callback_update, group_chat
-from tests.test_e2e import say, tap
+from tests.fakeapi import FakeBotAPI, group_chat
+from tests.test_e2e import press, say, tap
 from tests.usagekit import rows, total_events, write_locked
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    async with FakeBotAPI(bot_username="MetLiverTestBot") as server:
-        yield server
 
 
 async def tap_feedback(fake: FakeBotAPI, chat_id: int, label: str) -> str:
     """Tap 👍 or 👎 on the bot's last message; the toast text once the buttons are gone."""
-    message = fake.last_message(chat_id)
-    data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"]
-                for b in row if b["text"] == label)
-    mark = fake.mark()
-    fake.push_update(callback_update(data, message=message))
+    mark = press(fake, chat_id, label)
     toast = await fake.wait_for("answerCallbackQuery", after=mark)
     await fake.wait_for("editMessageReplyMarkup", after=mark)
     return str(toast.params["text"])

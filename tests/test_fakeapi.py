@@ -36,12 +36,6 @@ CHAT = 1001
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(fake: FakeBotAPI) -> AsyncIterator[Bot]:
     async with Bot(TOKEN, base_url=fake.base_url) as client:
         yield client

@@ -18,13 +18,6 @@ CHAT = 1001
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    """A fake Bot API server on 127.0.0.1."""
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(fake: FakeBotAPI) -> AsyncIterator[Bot]:
     """A Bot whose calls all go through the bot's own transport."""
     async with Bot(TOKEN, base_url=fake.base_url, request=api_request(4),
