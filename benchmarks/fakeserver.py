@@ -23,7 +23,7 @@ from typing import Any
 from benchmarks.fakehttp import Connection, serve
 from benchmarks.tracker import Entry, Tracker, summary
 from benchmarks.workload import BOT_USER, DATE, GET_ME
-from tests.fakeapi import _parse_html
+from tests.fakeapi import parse_html
 
 _TRUE = b'{"ok":true,"result":true}'
 
@@ -94,7 +94,7 @@ class FakeTelegram:
         """Plain text and entities of an HTML message, parsed once per distinct message (bots
         send the same screens again and again)."""
         if html not in self._rendered:
-            self._rendered[html] = _parse_html(html)
+            self._rendered[html] = parse_html(html)
         return self._rendered[html]
 
     # -- long polling

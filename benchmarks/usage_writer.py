@@ -33,9 +33,9 @@ from telegram import Update
 
 from bot.app import build_application, build_services
 from bot.config import Settings
+from bot.content.keyboards import encode
 from bot.context import Services
-from bot.keyboards import encode
-from bot.usage import UsageLog
+from bot.usage.log import UsageLog
 from tests.recording import RecordingRequest, callback, message
 
 TOKEN = "123456:BENCH-token-not-real_abcdefghijklmn"

@@ -20,8 +20,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.app import build_application
 from bot.config import Settings
 from bot.logs import setup_logging
-from bot.polling import LookAheadRequest
-from bot.transport import CONCURRENT_UPDATES, SPARE_CONNECTIONS, AiohttpRequest
+from bot.transport.http import CONCURRENT_UPDATES, SPARE_CONNECTIONS, AiohttpRequest
+from bot.transport.polling import LookAheadRequest
 
 
 def parse(spec: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.app import build_services
 from bot.config import Settings
-from tests.fakeapi import _parse_html  # Telegram's HTML-to-entities rules, shared with the tests
+from tests.fakeapi import parse_html  # Telegram's HTML-to-entities rules, shared with the tests
 
 BOT_ID = 7000001
 BOT_USERNAME = "MetLiverBenchBot"
@@ -158,7 +158,7 @@ class Workload:
 
 
 def _screen(html: str, keyboard: dict[str, Any]) -> Screen:
-    text, entities = _parse_html(html)
+    text, entities = parse_html(html)
     buttons = tuple(button["callback_data"] for row in keyboard["inline_keyboard"]
                     for button in row if "callback_data" in button)
     return Screen(text, entities, keyboard, buttons)

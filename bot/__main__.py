@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_dotenv
-from bot.content import ContentError
+from bot.content.loader import ContentError
 
 
 def _settings(*, require_token: bool) -> Settings:
@@ -28,7 +28,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     setup_logging(secrets=(settings.token, settings.webhook_secret or ""))
     app = build_application(settings)
     if settings.webhook_url:
-        from bot.webhook import run_webhook
+        from bot.transport.webhook import run_webhook
 
         run_webhook(app, settings)
     else:
@@ -40,7 +40,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Load and render all content; print every problem found."""
     from dataclasses import replace
 
-    from bot.checks import check_all
+    from bot.review.check import check_all
 
     settings = _settings(require_token=False)
     if args.content:
@@ -57,7 +57,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal through an in-process Bot API: no token, no network."""
-    from bot.console import run_console
+    from bot.console.chat import run_console
 
     return run_console(_settings(require_token=False), admin=args.admin, stdin=sys.stdin,
                        stdout=sys.stdout, env=os.environ)
@@ -65,7 +65,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     """Write a static HTML site of every page, for review by clinicians."""
-    from bot.preview import build_preview
+    from bot.review.preview import build_preview
 
     out_dir = Path(args.out_dir)
     try:
@@ -82,9 +82,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """Print the usage figures ``/stats`` shows, read from the database file (no token needed)."""
     import csv
 
-    from bot import stats
-    from bot.content import load_content
-    from bot.render import Renderer
+    from bot.content.loader import load_content
+    from bot.content.render import Renderer
+    from bot.usage import stats
 
     settings = _settings(require_token=False)
     path = args.db or settings.db_path

@@ -35,21 +35,21 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.content.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
+from bot.content.loader import Content, load_content
+from bot.content.render import Renderer
+from bot.content.views import Views
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
-from bot.inline_results import InlineResults
-from bot.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
-from bot.processor import ChatOrderedProcessor
-from bot.ratelimit import ChatRateLimiter
-from bot.recent import RecentAnswers
-from bot.render import Renderer
-from bot.retry import RetryingRequest
-from bot.search import SearchIndex
-from bot.search_views import SearchViews
-from bot.transport import CONCURRENT_UPDATES, api_request, updates_request
-from bot.usage import UsageLog
-from bot.views import Views
+from bot.search.index import SearchIndex
+from bot.search.inline_results import InlineResults
+from bot.search.views import SearchViews
+from bot.transport.http import CONCURRENT_UPDATES, api_request, updates_request
+from bot.transport.processor import ChatOrderedProcessor
+from bot.transport.ratelimit import ChatRateLimiter
+from bot.transport.recent import RecentAnswers
+from bot.transport.retry import RetryingRequest
+from bot.usage.log import UsageLog
 
 log = logging.getLogger(__name__)
 

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.content import Content
-from bot.inline_results import InlineResults
-from bot.keyboards import Keyboards
-from bot.recent import RecentAnswers
-from bot.render import Renderer
-from bot.search import SearchIndex
-from bot.search_views import SearchViews
-from bot.views import Views
-
-if TYPE_CHECKING:
-    from bot.handlers.track import Recorder
+from bot.content.keyboards import Keyboards
+from bot.content.loader import Content
+from bot.content.render import Renderer
+from bot.content.views import Views
+from bot.search.index import SearchIndex
+from bot.search.inline_results import InlineResults
+from bot.search.views import SearchViews
+from bot.transport.recent import RecentAnswers
+from bot.usage.recorder import Recorder
 
 SERVICES_KEY = "services"
 

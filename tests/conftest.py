@@ -12,7 +12,7 @@ import pytest
 from bot.app import build_application, build_services
 from bot.config import Settings
 from bot.context import Services
-from bot.usage import UsageLog
+from bot.usage.log import UsageLog
 from tests.botproc import BotProcess, running_bot
 from tests.fakeapi import FakeBotAPI
 from tests.recording import RecordingRequest

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import RequestData
 
-from bot.console_request import InProcessRequest
+from bot.console.request import InProcessRequest
 
 BOT_USER = {
     "id": 7000001,

@@ -16,10 +16,10 @@ from telegram.error import BadRequest
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.console import DUMMY_TOKEN, USER, Console, console_settings
-from bot.console_request import ConsoleRequest
+from bot.console.chat import DUMMY_TOKEN, USER, Console, console_settings
+from bot.console.request import ConsoleRequest
+from bot.console.terminal import to_terminal
 from bot.context import Services
-from bot.terminal import to_terminal
 from tests.consoleproc import HANG_GUARD, ConsoleSession, console_env, parse_buttons
 
 STRINGS = yaml.safe_load((Settings(token="").templates_dir / "console.yaml").read_text("utf-8"))

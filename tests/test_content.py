@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import build_services
 from bot.config import Settings
-from bot.content import ContentError, load_content
+from bot.content.loader import ContentError, load_content
 from bot.context import Services
 from tests.conftest import TOKEN
 

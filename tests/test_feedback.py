@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.content.keyboards import GLOSSARY_ID, encode
 from bot.context import Services, services_of
-from bot.keyboards import GLOSSARY_ID, encode
 from tests.recording import RecordingRequest, callback, feed
 from tests.usagekit import rows
 

@@ -18,8 +18,8 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.content.markdown import html_problems, visible_length
 from bot.context import Services
-from bot.markdown import html_problems, visible_length
 from tests.recording import BOT_USER, RecordingRequest, feed
 
 _ids = itertools.count(10_000)

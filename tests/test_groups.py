@@ -16,9 +16,9 @@ from telegram.ext import Application
 
 from bot.app import build_application, build_services
 from bot.config import Settings
+from bot.content.keyboards import encode
 from bot.context import Services, services_of
-from bot.keyboards import encode
-from bot.recent import WINDOW_SECONDS, RecentAnswers
+from bot.transport.recent import WINDOW_SECONDS, RecentAnswers
 from tests.conftest import TOKEN
 from tests.fakeapi import my_chat_member_update
 from tests.recording import BOT_USER, RecordingRequest, Sent, callback, chat, feed, message

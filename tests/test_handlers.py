@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.content.keyboards import encode
 from bot.context import Services
-from bot.keyboards import encode
 from tests.recording import RecordingRequest, callback, chat, feed, message
 
 

@@ -13,10 +13,10 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.content.markdown import visible_length
+from bot.content.refs import InlineMatch
+from bot.content.render import MAX_MESSAGE
 from bot.context import Services
-from bot.inline_index import InlineMatch
-from bot.markdown import visible_length
-from bot.render import MAX_MESSAGE
 from tests.recording import RecordingRequest, feed, user
 from tests.test_track import ListRecorder
 

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.content.refs import InlineMatch
 from bot.context import Services
-from bot.inline_index import MAX_QUERY, InlineMatch, match_inline
+from bot.search.inline import MAX_QUERY, match_inline
 
 
 def keys(services: Services, query: str, limit: int = 50) -> list[str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.content.keyboards import MAX_CALLBACK_BYTES, Action, decode, encode
+from bot.content.refs import InlineMatch
 from bot.context import Services
 from bot.handlers.menu import resolve
-from bot.inline_index import InlineMatch
-from bot.keyboards import MAX_CALLBACK_BYTES, Action, decode, encode
 
 
 @pytest.mark.parametrize(("kind", "arg", "page"), [

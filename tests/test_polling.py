@@ -16,7 +16,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import Services
-from bot.polling import LookAheadRequest
+from bot.transport.polling import LookAheadRequest
 from tests.recording import RecordingRequest, message
 
 TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"

@@ -14,10 +14,10 @@ import pytest
 
 from bot.app import build_services
 from bot.config import PROJECT_ROOT, Settings
+from bot.content.markdown import visible_text
 from bot.context import Services
-from bot.markdown import visible_text
-from bot.preview import build_preview
-from bot.readability import measure
+from bot.review.preview import build_preview
+from bot.review.readability import measure
 from tests.consoleproc import HANG_GUARD, console_env
 
 

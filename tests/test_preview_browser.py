@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import Settings
 from bot.context import Services
-from bot.preview import build_preview
+from bot.review.preview import build_preview
 from tests.consoleproc import HANG_GUARD
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -11,9 +11,9 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from bot.content.keyboards import encode
 from bot.context import Services, services_of
-from bot.keyboards import encode
-from bot.usage import UsageLog
+from bot.usage.log import UsageLog
 from tests.fakeapi import (
     callback_update,
     chosen_inline_result_update,

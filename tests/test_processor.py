@@ -21,7 +21,7 @@ from telegram.request import RequestData
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import Services
-from bot.processor import ChatOrderedProcessor, chat_key
+from bot.transport.processor import ChatOrderedProcessor, chat_key
 from tests.recording import BOT_USER, RecordingRequest, callback, chat, message
 
 ANSWERS = ("sendMessage", "editMessageText", "answerCallbackQuery")

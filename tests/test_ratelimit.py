@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import ChatRateLimiter
+from bot.transport.ratelimit import ChatRateLimiter
 
 
 class FloodOnce:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.recent import RecentAnswers
+from bot.transport.recent import RecentAnswers
 
 
 class Clock:

@@ -11,9 +11,9 @@ from markupsafe import Markup
 
 from bot.app import build_services
 from bot.config import Settings
+from bot.content.markdown import ALLOWED_TAGS, MarkdownConverter, html_problems, visible_length
+from bot.content.render import MAX_MESSAGE, PAGE_TARGET
 from bot.context import Services
-from bot.markdown import ALLOWED_TAGS, MarkdownConverter, html_problems, visible_length
-from bot.render import MAX_MESSAGE, PAGE_TARGET
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "en"
 

@@ -10,7 +10,7 @@ import pytest
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.retry import RetryingRequest
+from bot.transport.retry import RetryingRequest
 
 URL = "http://127.0.0.1:1/bot123:abc/"
 

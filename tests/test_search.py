@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentError, load_content
+from bot.content.loader import ContentError, load_content
 from bot.context import Services
-from bot.lexicon import words
-from bot.search import URGENT_ID, SearchIndex
+from bot.search.index import URGENT_ID, SearchIndex
+from bot.search.lexicon import words
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "en"
 

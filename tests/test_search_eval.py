@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.content.keyboards import decode
+from bot.content.markdown import visible_length
+from bot.content.render import MAX_MESSAGE
 from bot.context import Services
 from bot.handlers.menu import resolve
 from bot.handlers.search import MAX_RESULTS
-from bot.keyboards import decode
-from bot.markdown import visible_length
-from bot.render import MAX_MESSAGE
-from bot.search import URGENT_ID, SearchIndex
+from bot.search.index import URGENT_ID, SearchIndex
 
 DATA = Path(__file__).resolve().parent / "data"
 MAIN, HOLDOUT = "questions.yaml", "questions_holdout.yaml"

@@ -12,8 +12,8 @@ import pytest
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.content.keyboards import encode
 from bot.context import Services
-from bot.keyboards import encode
 from tests.recording import RecordingRequest, chat, feed, message
 
 GROUP = chat(-100, "supergroup")

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from bot import stats
 from bot.__main__ import main
 from bot.app import build_application
 from bot.config import Settings
+from bot.content.markdown import visible_length
+from bot.content.render import MAX_MESSAGE
 from bot.context import Services, services_of
-from bot.markdown import visible_length
-from bot.render import MAX_MESSAGE
-from bot.usage import UsageLog
+from bot.usage import stats
+from bot.usage.log import UsageLog
 from tests.recording import RecordingRequest, chat, feed, message, user
 from tests.usagekit import rows
 

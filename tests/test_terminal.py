@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from bot.console.terminal import to_terminal, use_color
 from bot.context import Services
-from bot.terminal import to_terminal, use_color
 
 BOLD, ITALIC, UNDERLINE, RESET = "\x1b[1m", "\x1b[3m", "\x1b[4m", "\x1b[0m"
 

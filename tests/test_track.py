@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.content.keyboards import encode
 from bot.context import Services
-from bot.keyboards import encode
 from tests.recording import RecordingRequest, callback, chat, feed, message
 
 

@@ -10,7 +10,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.transport import AiohttpRequest, api_request, updates_request
+from bot.transport.http import AiohttpRequest, api_request, updates_request
 from tests.fakeapi import FakeBotAPI, Fault
 
 TOKEN = "123456:TEST-token"

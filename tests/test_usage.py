@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.usage import UsageLog
-from bot.usagedb import MIGRATIONS
+from bot.usage.log import UsageLog
+from bot.usage.sqlite import MIGRATIONS
 from tests.usagekit import FakeClock, rows, total_dropped, total_events, write_locked
 
 
@@ -180,7 +180,7 @@ async def test_unwritable_path_is_logged_once_and_drops_counted(
     (tmp_path / "file").write_text("not a folder")
     log = UsageLog(tmp_path / "file" / "usage.sqlite3", queue_size=3, shutdown_grace=0.2,
                    report_wait=0.1)
-    with caplog.at_level(logging.WARNING, logger="bot.usage"):
+    with caplog.at_level(logging.WARNING, logger="bot.usage.log"):
         await log.start()
         for _ in range(10):
             event(log)

@@ -20,10 +20,10 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.content.keyboards import encode
 from bot.context import BotContext, Services
 from bot.handlers.track import track
-from bot.keyboards import encode
-from bot.usage import UsageLog
+from bot.usage.log import UsageLog
 from tests.recording import RecordingRequest, callback, chat, feed, message, user
 from tests.usagekit import total_dropped, total_events, write_locked
 

@@ -1,7 +1,7 @@
 """``python -m bot console``: chat with the real bot in a terminal, without Telegram.
 
 The Application is built exactly as ``python -m bot run`` builds it, but with
-:class:`bot.console_request.ConsoleRequest` in place of the HTTP client, so what you type goes
+:class:`bot.console.request.ConsoleRequest` in place of the HTTP client, so what you type goes
 through the same handlers, templates and content. Each line becomes an update: text (a message,
 with a ``bot_command`` entity for ``/commands``) or a number (a tap on that button of the bot's
 last message that had buttons). What the bot sends or edits is printed, buttons numbered.
@@ -25,9 +25,9 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.console_request import ChatMessage, ConsoleRequest, Shown
+from bot.console.request import ChatMessage, ConsoleRequest, Shown
+from bot.console.terminal import to_terminal, use_color
 from bot.logs import setup_logging
-from bot.terminal import to_terminal, use_color
 
 # Never sent anywhere: the in-process request ignores it, but the Application needs one.
 DUMMY_TOKEN = "1:console-no-token"

@@ -9,7 +9,7 @@ Kinds: ``m`` main menu, ``s`` section page, ``g`` glossary term, ``gl`` glossary
 
 Section pages and glossary words also carry a Share button
 (``switch_inline_query_chosen_chat`` with the query ``s:<section id>`` or ``g:<term key>``, see
-:class:`bot.inline_index.InlineMatch`). In groups, section keyboards have no Previous/Next: a
+:class:`bot.content.refs.InlineMatch`). In groups, section keyboards have no Previous/Next: a
 long section shows its first page with a "Continue in private chat" deep link instead, so a
 family group is never paged through on everyone's screen.
 """
@@ -23,9 +23,9 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
 from telegram.helpers import create_deep_linked_url
 
-from bot.content import Content, Section
-from bot.inline_index import InlineMatch
-from bot.render import Renderer
+from bot.content.loader import Content, Section
+from bot.content.refs import InlineMatch
+from bot.content.render import Renderer
 
 VERSION = "1"
 MAX_CALLBACK_BYTES = 64  # telegram.constants.InlineKeyboardButtonLimit.MAX_CALLBACK_DATA

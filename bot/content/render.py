@@ -14,8 +14,8 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.content import Content, Section
-from bot.markdown import MarkdownConverter, html_problems, visible_length
+from bot.content.loader import Content, Section
+from bot.content.markdown import MarkdownConverter, html_problems, visible_length
 
 MAX_MESSAGE = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH
 PAGE_TARGET = 3000  # softer limit: a page a frightened reader can take in on a phone

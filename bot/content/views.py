@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardMarkup
 
 from bot.config import Settings
-from bot.content import Content
-from bot.keyboards import GLOSSARY_ID, Keyboards
-from bot.render import Renderer
+from bot.content.keyboards import GLOSSARY_ID, Keyboards
+from bot.content.loader import Content
+from bot.content.render import Renderer
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Update
 
-from bot import stats
+from bot.content.views import View
 from bot.context import BotContext
 from bot.handlers.fallback import unknown_command
 from bot.handlers.send import reply
-from bot.usage import UsageLog
-from bot.views import View
+from bot.usage import stats
+from bot.usage.log import UsageLog
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.content.keyboards import GLOSSARY_ID
 from bot.context import BotContext
 from bot.handlers.groups import reply_section, reply_term
 from bot.handlers.send import reply
 from bot.handlers.track import track
-from bot.keyboards import GLOSSARY_ID
 
 
 def command_name(update: Update) -> str:

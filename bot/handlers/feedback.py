@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from bot.content.keyboards import HELPFUL, Keyboards, decode
 from bot.context import BotContext
 from bot.handlers import menu
 from bot.handlers.send import answer, edit_keyboard
 from bot.handlers.track import track_feedback
-from bot.keyboards import HELPFUL, Keyboards, decode
 
 
 async def feedback(update: Update, context: BotContext) -> None:

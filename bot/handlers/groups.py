@@ -3,7 +3,7 @@
 In a group every answer is one reply to the asking message, in its forum topic. A long section
 shows its first page with a "Continue in private chat" link instead of paging buttons, and the
 same answer asked for again in the same chat (and topic) within ten minutes gets a one-line
-pointer to the earlier answer instead of a repeat (see :mod:`bot.recent`).
+pointer to the earlier answer instead of a repeat (see :mod:`bot.transport.recent`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import logging
 from telegram import Chat, ChatMember, Message, ReplyParameters, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
+from bot.content.refs import InlineMatch
+from bot.content.views import View
 from bot.context import BotContext
 from bot.handlers.send import reply
-from bot.inline_index import InlineMatch
-from bot.views import View
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,12 @@ from telegram import InlineQuery, InlineQueryResultArticle, InlineQueryResultsBu
 from telegram.constants import InlineQueryLimit
 from telegram.error import BadRequest
 
-from bot.content import Content
+from bot.content.keyboards import GLOSSARY_ID
+from bot.content.loader import Content
+from bot.content.refs import InlineMatch
 from bot.context import BotContext, Services
 from bot.handlers.track import track
-from bot.inline_index import InlineMatch, match_inline
-from bot.keyboards import GLOSSARY_ID
+from bot.search.inline import match_inline
 
 log = logging.getLogger(__name__)
 

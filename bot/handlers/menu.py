@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.content.keyboards import Action, decode
+from bot.content.views import View, Views
 from bot.context import BotContext
 from bot.handlers.groups import in_group
 from bot.handlers.send import answer, edit, reply
 from bot.handlers.track import track
-from bot.keyboards import Action, decode
-from bot.views import View, Views
 
 
 def resolve(views: Views, action: Action | None) -> View | None:

@@ -11,7 +11,7 @@ from telegram import Chat, Update
 from bot.context import BotContext
 from bot.handlers.send import reply
 from bot.handlers.track import track
-from bot.search_views import stats_section
+from bot.search.views import stats_section
 
 MAX_RESULTS = 3  # a phone screen's worth of buttons
 

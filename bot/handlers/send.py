@@ -7,7 +7,7 @@ import logging
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.views import View
+from bot.content.views import View
 
 log = logging.getLogger(__name__)
 

@@ -2,12 +2,10 @@
 
 Only the event's kind, the section id, the chat type and a two-letter language bucket leave this
 module; the user id is handed over solely for the in-memory daily-unique count (see
-:mod:`bot.usage`), never stored.
+:mod:`bot.usage.log`), never stored.
 """
 
 from __future__ import annotations
-
-from typing import Protocol
 
 from telegram import Update
 
@@ -15,17 +13,6 @@ from bot.context import BotContext
 
 KINDS = frozenset({"command", "button", "deep_link", "inline_query", "inline_chosen", "search",
                    "share", "feedback", "unknown"})
-
-
-class Recorder(Protocol):
-    """Anything that can take usage events without blocking (the usage log, or a test double)."""
-
-    def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
-               user_id: int | None) -> None:
-        """Queue one event; must never raise or wait."""
-
-    def answer(self, section: str, helpful: bool) -> None:
-        """Queue one 👍 / 👎 answer for a section; must never raise or wait."""
 
 
 def chat_type(update: Update) -> str:

@@ -8,12 +8,12 @@ from telegram import InlineKeyboardMarkup
 
 from bot.app import BUILT_IN, build_services, command_list
 from bot.config import Settings
-from bot.content import ContentError
+from bot.content.keyboards import MAX_CALLBACK_BYTES, decode
+from bot.content.loader import ContentError
+from bot.content.markdown import html_problems, visible_length
+from bot.content.render import MAX_MESSAGE, RenderError
+from bot.content.views import Views
 from bot.handlers.menu import resolve
-from bot.keyboards import MAX_CALLBACK_BYTES, decode
-from bot.markdown import html_problems, visible_length
-from bot.render import MAX_MESSAGE, RenderError
-from bot.views import Views
 
 CHECK_USERNAME = "YourBotName"  # stands in for the bot's username in deep links
 _COMMAND_IN_TEXT = re.compile(r"(?<![\w/<])/([a-z0-9_]{1,32})\b")

@@ -1,10 +1,12 @@
 """``python -m bot preview OUT_DIR``: a static HTML site of every page, for clinicians to review.
 
-Every message comes from the same :class:`bot.views.Views` that serves Telegram, so the site shows
+Every message comes from the same :class:`bot.content.views.Views` that serves Telegram, so the
+site shows
 exactly what patients will read: each page of each section as a message bubble with its buttons
 (each linked to the page it opens), the glossary, and the fixed screens (welcome, help, ...).
 The site's own pages use a separate Jinja environment (``templates/preview/``, HTML autoescaped);
-the Telegram environment of :mod:`bot.render` is left alone. Plain HTML and CSS, no JavaScript.
+the Telegram environment of :mod:`bot.content.render` is left alone. Plain HTML and CSS, no
+JavaScript.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from telegram import InlineKeyboardMarkup
 
 from bot.app import build_services
 from bot.config import Settings
-from bot.content import Section
+from bot.content.keyboards import GLOSSARY_ID, Action, decode
+from bot.content.loader import Section
+from bot.content.markdown import visible_text
+from bot.content.views import View
 from bot.context import Services
 from bot.handlers.menu import resolve
-from bot.keyboards import GLOSSARY_ID, Action, decode
-from bot.markdown import visible_text
-from bot.readability import Readability, measure
-from bot.views import View
+from bot.review.readability import Readability, measure
 
 STYLESHEET = "style.css"
 ABOUT_ID = "about"  # the section that explains the correction codes, linked when present

@@ -22,9 +22,9 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.content import Content, Section, Term
-from bot.lexicon import Lexicon, Token, load_search_words
-from bot.urgent import UrgentRules
+from bot.content.loader import Content, Section, Term
+from bot.search.lexicon import Lexicon, Token, load_search_words
+from bot.search.urgent import UrgentRules
 
 URGENT_ID = "urgent"
 # How strongly a word counts, by where a document uses it.

@@ -16,13 +16,12 @@ Names count more than keywords, keywords more than summaries.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from bot.content import ID_RE, Content
+from bot.content.loader import Content
+from bot.content.refs import InlineMatch
 
 MAX_QUERY = 256  # telegram.constants.InlineQueryLimit.MAX_QUERY_LENGTH
 MAX_WORDS = 24  # a 256-character query rarely has more meaningful words than this
@@ -36,31 +35,6 @@ FILLER = frozenset({  # English words that carry no topic of their own
     "so", "the", "their", "them", "they", "this", "to", "was", "what", "when", "where", "which",
     "who", "why", "will", "with", "you", "your",
 })
-
-
-@dataclass(frozen=True)
-class InlineMatch:
-    """One thing an inline query found: a section (by id) or a glossary term (by key)."""
-
-    kind: Literal["section", "term"]
-    key: str
-
-    @property
-    def token(self) -> str:
-        """``s:<section id>`` or ``g:<term key>``: the inline result id and the Share query."""
-        return f"{_PREFIX[self.kind]}{self.key}"
-
-    @classmethod
-    def from_token(cls, text: str) -> InlineMatch | None:
-        """The match a token stands for, or None if ``text`` is not exactly a token."""
-        for kind, prefix in _PREFIX.items():
-            key = text.removeprefix(prefix)
-            if key != text and ID_RE.fullmatch(key):
-                return cls(kind, key)
-        return None
-
-
-_PREFIX: dict[Literal["section", "term"], str] = {"section": "s:", "term": "g:"}
 
 
 def words(text: str) -> list[str]:

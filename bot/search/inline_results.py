@@ -17,9 +17,9 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.helpers import create_deep_linked_url
 
-from bot.content import Content
-from bot.inline_index import InlineMatch
-from bot.render import Renderer
+from bot.content.loader import Content
+from bot.content.refs import InlineMatch
+from bot.content.render import Renderer
 
 
 class InlineResults:

@@ -19,7 +19,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Prefix
 
-from bot.content import ContentError
+from bot.content.loader import ContentError
 
 # Word characters; "&" joins "A&E" into one word, apostrophes vanish ("what's" -> "whats").
 _WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.content import ContentError
-from bot.lexicon import Lexicon
+from bot.content.loader import ContentError
+from bot.search.lexicon import Lexicon
 
 PREFIX = 5  # rule stems at least this long match longer words that start with them
 

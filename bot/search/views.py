@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.content import Content, ContentError, Section, Term
-from bot.keyboards import Keyboards, StaticKeyboard, encode
-from bot.render import Renderer
-from bot.search import URGENT_ID, Answer
-from bot.views import View
+from bot.content.keyboards import Keyboards, StaticKeyboard, encode
+from bot.content.loader import Content, ContentError, Section, Term
+from bot.content.render import Renderer
+from bot.content.views import View
+from bot.search.index import URGENT_ID, Answer
 
 MAX_KEPT = 4096  # rendered replies kept; combinations of up to three topics, not questions
 

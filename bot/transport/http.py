@@ -9,7 +9,7 @@ Chosen on measurement with ``benchmarks/load.py`` (figures in the README, "Speed
   stays near 0.85 ms. Only the transport
   changes: python-telegram-bot still builds every request, parses every answer and raises its
   own errors (``TimedOut``, ``NetworkError``, ``RetryAfter``...).
-* ``getUpdates`` goes through :class:`bot.polling.LookAheadRequest`.
+* ``getUpdates`` goes through :class:`bot.transport.polling.LookAheadRequest`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.polling import LookAheadRequest
+from bot.transport.polling import LookAheadRequest
 
 # Updates handled at once. Real Bot API round trips take 20-100 ms, so throughput is about
 # this number divided by the time an update waits on Telegram.

@@ -24,9 +24,7 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
-# Not exported, but it is how python-telegram-bot itself builds RequestData (pinned <23; the
-# tests drive this through the real Updater, so a change would show).
-from telegram.request._requestparameter import RequestParameter
+from bot.transport.ptb_private import request_data
 
 
 class LookAheadRequest(BaseRequest):
@@ -93,7 +91,7 @@ class LookAheadRequest(BaseRequest):
         following = dict(params)
         if offset is not None:
             following["offset"] = offset
-        data = RequestData([RequestParameter.from_input(k, v) for k, v in following.items()])
+        data = request_data(following)
         task = asyncio.create_task(self._inner.do_request(url, "POST", data, *timeouts))
         self._ahead = (url, following, task)
         return True

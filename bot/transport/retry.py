@@ -3,7 +3,8 @@
 Policy (what is retried, and why):
 
 * ``429 Too Many Requests`` is *not* handled here: python-telegram-bot raises ``RetryAfter`` and
-  :class:`bot.ratelimit.ChatRateLimiter` pauses that chat for ``retry_after`` and retries.
+  :class:`bot.transport.ratelimit.ChatRateLimiter` pauses that chat for ``retry_after`` and
+  retries.
 * ``getUpdates`` is never retried here: the polling loop of python-telegram-bot already backs off
   on network errors (1 s, growing 1.5x to 30 s) and resumes by itself.
 * The request never reached Telegram (connection refused, connect or pool time-out): always

@@ -4,7 +4,8 @@ Recording never waits or raises: :meth:`UsageLog.record` appends to a bounded in
 the writer drains it in batches, one transaction each. If the database fails (locked, read-only,
 disk full, deleted) the bot keeps answering, the writer retries with bounded back-off, and events
 that don't fit in the queue are counted as dropped. On shutdown everything queued is written.
-Unique users are counted in memory (:mod:`bot.uniques`); only "one more person today" is stored.
+Unique users are counted in memory (:mod:`bot.usage.uniques`); only "one more person today" is
+stored.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot import stats, usagedb
 from bot.config import Settings
-from bot.uniques import DailyUniques
+from bot.usage import sqlite as usagedb
+from bot.usage import stats
+from bot.usage.uniques import DailyUniques
 
 log = logging.getLogger(__name__)
 UTC_NOW: Callable[[], datetime] = partial(datetime.now, UTC)
@@ -31,7 +33,7 @@ MIN_BACKOFF = 0.05
 
 
 class UsageLog:
-    """The bot's :class:`~bot.handlers.track.Recorder`: a queue and a writer for one file."""
+    """The bot's :class:`~bot.usage.recorder.Recorder`: a queue and a writer for one file."""
 
     def __init__(self, path: Path, *, retention_days: int = 90, queue_size: int = 10_000,
                  batch_size: int = 1000, busy_timeout: float = 1.0, max_backoff: float = 30.0,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.markdown import visible_text
-from bot.render import Renderer
+from bot.content.markdown import visible_text
+from bot.content.render import Renderer
 
 SMALL = 5
 BLOCKS = "▁▂▃▄▅▆▇█"
