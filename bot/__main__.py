@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_dotenv
 from bot.content.loader import ContentError
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 
 def _settings(*, require_token: bool) -> Settings:
@@ -18,22 +23,38 @@ def _settings(*, require_token: bool) -> Settings:
 
 
 def cmd_run(_: argparse.Namespace) -> int:
-    """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set."""
-    from telegram import Update
+    """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set.
 
-    from bot.app import build_application
-    from bot.logs import setup_logging
+    Waits for Telegram with back-off while it is unreachable; a rejected token is one line on
+    stderr and exit code 2 (see bot/startup.py).
+    """
+    from bot.logs import install_excepthook, setup_logging
+    from bot.startup import StartupFailed, Stopped, run_until_stopped
 
     settings = _settings(require_token=True)
-    setup_logging(secrets=(settings.token, settings.webhook_secret or ""))
-    app = build_application(settings)
+    secrets = (settings.token, settings.webhook_secret or "")
+    setup_logging(secrets=secrets)
+    install_excepthook(secrets)
+    try:
+        run_until_stopped(settings, _serve)
+    except StartupFailed as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except Stopped:
+        return 0
+    return 0
+
+
+def _serve(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Run ``app`` until a stop signal: webhook server or long polling."""
+    from telegram import Update
+
     if settings.webhook_url:
         from bot.transport.webhook import run_webhook
 
         run_webhook(app, settings)
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -109,9 +130,20 @@ def _days(raw: str) -> int:
     return int(raw)
 
 
+def _version() -> str:
+    try:
+        return metadata.version("liverbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m bot`` and the ``liverbot`` script."""
+    from bot.logs import install_excepthook
+
+    install_excepthook()  # an uncaught error never prints a token (cmd_run adds the secrets)
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"liverbot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
     check = sub.add_parser("check", help="validate and render all content")
