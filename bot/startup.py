@@ -68,6 +68,10 @@ def run_until_stopped(settings: Settings, runner: Runner) -> None:
         delay = asyncio.run(wait_for_telegram(settings, delay, pause))
         app = build_application(settings, services=dataclasses.replace(
             services, usage=UsageLog.from_settings(settings)))
+        # asyncio.run() above left no current loop; run_polling() of older python-telegram-bot
+        # releases (22.0: the floor run in .ci/run) needs one; later ones make their own.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         try:
             runner(app, settings)
         except (NetworkError, TimedOut) as exc:  # InvalidToken is neither: see below
@@ -78,6 +82,9 @@ def run_until_stopped(settings: Settings, runner: Runner) -> None:
             raise StartupFailed(_rejected(exc, settings)) from None
         else:
             return
+        finally:
+            loop.close()
+            asyncio.set_event_loop(None)
 
 
 async def wait_for_telegram(settings: Settings, delay: float = FIRST_DELAY,
