@@ -128,8 +128,9 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 async def _probe(settings: Settings, stop: asyncio.Event) -> tuple[str, float | None] | None:
     """One ``getMe``: ``None`` if it worked, else what failed and how long Telegram asks to
     wait (``None``: the back-off's turn)."""
-    bot = Bot(settings.token, base_url=settings.api_base_url,
-              request=AiohttpRequest(2), get_updates_request=AiohttpRequest(1))
+    requests = (AiohttpRequest(2), AiohttpRequest(1))
+    bot = Bot(settings.token, base_url=settings.api_base_url, request=requests[0],
+              get_updates_request=requests[1])
     call = asyncio.ensure_future(bot.initialize())  # opens the sessions, then getMe
     stopped = asyncio.ensure_future(stop.wait())
     try:
@@ -152,7 +153,8 @@ async def _probe(settings: Settings, stop: asyncio.Event) -> tuple[str, float | 
         for task in (call, stopped):
             task.cancel()
         await asyncio.gather(call, stopped, return_exceptions=True)
-        await bot.shutdown()
+        for request in requests:  # bot.shutdown() of python-telegram-bot 22.0 skips them
+            await request.shutdown()  # after a failed getMe
     return None
 
 
