@@ -6,8 +6,8 @@ Before the Application starts, one ``getMe`` checks the token and the way to Tel
 * Telegram unreachable (connection refused, DNS, time-outs, a proxy's 5xx) → one log line naming
   the host and the cause, then the bot tries again with back-off (1 s doubling to 60 s), for as
   long as it takes; SIGTERM or SIGINT while it waits ends it with exit code 0;
-* the same failures while the Application starts (``setMyCommands``, ``setWebhook``) go back to
-  waiting the same way, with a new Application.
+* the same failures while the Application starts (``setMyCommands``, ``setWebhook``), or a
+  webhook port still taken, go back to waiting the same way, with a new Application.
 
 No exception text is printed as it is: python-telegram-bot puts the token in ``InvalidToken``,
 and aiohttp puts the request URL (``…/bot<TOKEN>/getMe``) in its errors.
@@ -80,6 +80,12 @@ def run_until_stopped(settings: Settings, runner: Runner) -> None:
                         host_of(settings), describe(exc), pause)
         except InvalidToken as exc:
             raise StartupFailed(_rejected(exc, settings)) from None
+        except OSError as exc:  # webhook mode: BOT_PORT taken (e.g. by the old instance)
+            if not settings.webhook_url:
+                raise
+            pause, delay = delay, min(delay * 2, MAX_DELAY)
+            log.warning("the webhook server cannot listen on port %d (%s); starting again in "
+                        "%.0f s", settings.port, describe(exc), pause)
         else:
             return
         finally:
@@ -199,5 +205,5 @@ def _errno_text(number: int) -> str:
     name = errno.errorcode.get(number, "")
     text = {"ECONNREFUSED": "connection refused", "ENETUNREACH": "network unreachable",
             "EHOSTUNREACH": "host unreachable", "ETIMEDOUT": "timed out",
-            "ECONNRESET": "connection reset"}.get(name)
+            "ECONNRESET": "connection reset", "EADDRINUSE": "address already in use"}.get(name)
     return text or (name.lower() or f"error {number}")

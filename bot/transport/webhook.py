@@ -71,18 +71,20 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
     async with app:
         if app.post_init:
             await app.post_init(app)
-        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
-                                  secret_token=settings.webhook_secret,
-                                  allowed_updates=Update.ALL_TYPES)
-        await app.start()
-        await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-        log.info("webhook server listening on port %d", settings.port)
-        try:
-            await stop.wait()
+        try:  # post_shutdown closes the usage log even if start-up fails below
+            await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
+                                      secret_token=settings.webhook_secret,
+                                      allowed_updates=Update.ALL_TYPES)
+            await app.start()
+            try:
+                await runner.setup()
+                await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+                log.info("webhook server listening on port %d", settings.port)
+                await stop.wait()
+            finally:
+                await runner.cleanup()
+                await app.stop()
         finally:
-            await runner.cleanup()
-            await app.stop()
             if app.post_shutdown:
                 await app.post_shutdown(app)
 
