@@ -122,9 +122,11 @@ class Example:
 def cover(message: Units, examples: Sequence[Example], fillers: frozenset[str]) -> str | None:
     """The kind of the longest example, if examples and fillers make up the whole message."""
     words = tuple(squeeze(u) for u in message)
-    # best[i]: (units matched by examples, longest example, its kind) for words[:i], if covered
-    best: list[tuple[int, int, str] | None] = [None] * (len(words) + 1)
-    best[0] = (0, 0, "")
+    # best[i] for words[:i], if covered: (units matched by examples, of which without a typo,
+    # the longest example, its kind). More units, then fewer typos, win: "help" is help, not a
+    # typo of "hello".
+    best: list[_Cover | None] = [None] * (len(words) + 1)
+    best[0] = (0, 0, 0, "")
     for i in range(len(words)):
         here = best[i]
         if here is None:
@@ -135,14 +137,17 @@ def cover(message: Units, examples: Sequence[Example], fillers: frozenset[str]) 
             n = len(example.units)
             if i + n <= len(words) and all(same(e, w) for e, w in
                                            zip(example.units, words[i:i + n], strict=True)):
-                longest = (n, example.kind) if n > here[1] else (here[1], here[2])
-                _keep(best, i + n, (here[0] + n, *longest))
+                exact = sum(e == w for e, w in zip(example.units, words[i:i + n], strict=True))
+                longest = (n, example.kind) if n > here[2] else (here[2], here[3])
+                _keep(best, i + n, (here[0] + n, here[1] + exact, *longest))
     end = best[len(words)]
-    return end[2] if end is not None and end[0] > 0 else None
+    return end[3] if end is not None and end[0] > 0 else None
 
 
-def _keep(best: list[tuple[int, int, str] | None], at: int, candidate: tuple[int, int, str]
-          ) -> None:
+_Cover = tuple[int, int, int, str]
+
+
+def _keep(best: list[_Cover | None], at: int, candidate: _Cover) -> None:
     current = best[at]
-    if current is None or candidate[:2] > current[:2]:
+    if current is None or candidate[:3] > current[:3]:
         best[at] = candidate

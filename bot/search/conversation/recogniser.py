@@ -16,7 +16,7 @@ from bot.search.conversation.match import contains, cover, without
 from bot.search.conversation.rules import CrisisReply, Rules, load_rules
 
 FILE = "conversation.yaml"
-FEELINGS_TYPO_FROM = 7  # "terrified", "devastated": long words only (see match.same)
+FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" is not "dreading"
 
 
 class Conversation:
