@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 WILDCARD = "*"
@@ -101,7 +102,10 @@ def _extends(message: Units, example: Units, k: int, at: int, gap: int, typo_fro
 def without(message: Units, phrases: Sequence[Units]) -> Units:
     """``message`` with every word-for-word occurrence of ``phrases`` taken out."""
     kept = list(message)
+    words = set(kept)
     for phrase in phrases:
+        if not any(same(phrase[0], w) for w in words):
+            continue
         n, i = len(phrase), 0
         while i + n <= len(kept):
             if all(same(e, w) for e, w in zip(phrase, kept[i:i + n], strict=True)):
@@ -109,6 +113,40 @@ def without(message: Units, phrases: Sequence[Units]) -> Units:
             else:
                 i += 1
     return tuple(kept)
+
+
+class Phrases:
+    """Phrases for :func:`contains`, indexed by their first unit so that a long message is read
+    once: only the phrases whose first unit matches a word are followed further."""
+
+    def __init__(self, phrases: Sequence[Units], gap: int, typo_from: int = TYPO_FROM) -> None:
+        self.phrases = tuple(phrases)
+        self._gap, self._typo_from = gap, typo_from
+        self._by_first: dict[str, list[Units]] = {}
+        for phrase in self.phrases:
+            self._by_first.setdefault(phrase[0], []).append(phrase)
+        self._firsts = list(self._by_first)
+        self._plain = [f.removesuffix(WILDCARD) for f in self._firsts]  # compared in C
+        self._wildcards = [f for f in self._firsts if f.endswith(WILDCARD)]  # few
+
+    def found_in(self, message: Units) -> bool:
+        """Whether any of the phrases occurs in ``message`` (see :func:`contains`)."""
+        memo: dict[str, list[Units]] = {}
+        for start, word in enumerate(message):
+            candidates = memo.get(word)
+            if candidates is None:
+                candidates = memo[word] = self._starting_with(word)
+            for phrase in candidates:
+                allowed = self._gap if len(phrase) >= MIN_GAP_UNITS else 0
+                if _extends(message, phrase, 1, start, allowed, self._typo_from):
+                    return True
+        return False
+
+    def _starting_with(self, word: str) -> list[Units]:
+        close = process.extract(word, self._plain, scorer=OSA.distance, score_cutoff=2,
+                                limit=None)
+        firsts = {self._firsts[i] for _, _, i in close} | set(self._wildcards)
+        return [p for f in firsts if same(f, word, self._typo_from) for p in self._by_first[f]]
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content.loader import ContentError
-from bot.search.conversation.match import contains, cover, without
+from bot.search.conversation.match import Phrases, cover, without
 from bot.search.conversation.rules import CrisisReply, Rules, load_rules
 
 FILE = "conversation.yaml"
+MAX_SMALL_TALK = 24  # units; small talk is short (the longest example has 14)
 FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" is not "dreading"
 
 
@@ -27,6 +28,9 @@ class Conversation:
             raise ContentError(f"no conversation rules for the default language {default!r}")
         self._rules = dict(rules)
         self.default = default
+        self._crisis = {lang: Phrases(r.crisis, r.gap) for lang, r in rules.items()}
+        self._feelings = {lang: Phrases(r.feelings, r.gap, FEELINGS_TYPO_FROM)
+                          for lang, r in rules.items()}
 
     @classmethod
     def load(cls, content_dir: Path) -> Conversation:
@@ -63,19 +67,17 @@ class Conversation:
         """Whether ``text`` contains one of ``language``'s crisis phrases."""
         rules = self.rules(language)
         message = without(rules.units(text), rules.crisis_except)
-        return any(contains(message, phrase, rules.gap) for phrase in rules.crisis)
+        return self._crisis[rules.language].found_in(message)
 
     def is_feelings(self, text: str, language: str) -> bool:
         """Whether ``text`` contains one of ``language``'s feelings phrases."""
         rules = self.rules(language)
-        message = rules.units(text)
-        return any(contains(message, phrase, rules.gap, FEELINGS_TYPO_FROM)
-                   for phrase in rules.feelings)
+        return self._feelings[rules.language].found_in(rules.units(text))
 
     def small_talk(self, text: str, language: str) -> str | None:
         """``greeting``, ``thanks``, … when the whole message is small talk; else None."""
         rules = self.rules(language)
         message = rules.units(text)
-        if not message:
+        if not message or len(message) > MAX_SMALL_TALK:
             return None
         return cover(message, rules.small_talk, rules.fillers)
