@@ -68,8 +68,8 @@ def run_until_stopped(settings: Settings, runner: Runner) -> None:
         delay = asyncio.run(wait_for_telegram(settings, delay, pause))
         app = build_application(settings, services=dataclasses.replace(
             services, usage=UsageLog.from_settings(settings)))
-        # asyncio.run() above left no current loop; run_polling() of older python-telegram-bot
-        # releases (22.0: the floor run in .ci/run) needs one; later ones make their own.
+        # asyncio.run() above left no current loop; run_polling() of python-telegram-bot 22.0
+        # (found by the floor run in .ci/run) needs one, later releases make their own.
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
@@ -95,8 +95,8 @@ def run_until_stopped(settings: Settings, runner: Runner) -> None:
 
 async def wait_for_telegram(settings: Settings, delay: float = FIRST_DELAY,
                             pause: float = 0.0) -> float:
-    """After ``pause`` seconds, call ``getMe`` until it succeeds; return the back-off delay to
-    use after a later failure (reset once getMe works, grown while it fails).
+    """After ``pause`` seconds, call ``getMe`` until it succeeds; return the back-off delay
+    reached (doubled on each failure), for the next failure while starting.
 
     Raises :class:`StartupFailed` or :class:`Stopped` (see :func:`run_until_stopped`).
     """
