@@ -153,10 +153,10 @@ async def test_the_fake_api_checks_photos_as_telegram_does(fake: FakeBotAPI) -> 
         assert sent.caption == "A picture"
         again = await bot.send_photo(5, sent.photo[0].file_id)
         assert again.photo[-1].file_id == sent.photo[-1].file_id
-        with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+        with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
             await bot.send_photo(5, "no-such-file")
-        with pytest.raises(BadRequest, match="(?i)image_process_failed"):
+        with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
             await bot.send_photo(5, InputFile(b"GIF89a not a png", filename="b.png"))
-        with pytest.raises(BadRequest, match="(?i)caption is too long"):
+        with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
             await bot.send_photo(5, sent.photo[0].file_id, caption="x" * 1025)
     assert len(fake.photos.uploads) == 1
