@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram import Bot, InputFile
@@ -17,6 +18,7 @@ from bot.context import Services
 from tests.botproc import BotProcess
 from tests.fakeapi import Call, FakeBotAPI, callback_update, message_update, private_chat
 from tests.pngcheck import png_dimensions, tiny_png
+from tests.test_cli import _run
 from tests.test_content import CONTENT
 
 ROUTES = {"spread", "spread_portal", "spread_artery"}
@@ -160,3 +162,21 @@ async def test_the_fake_api_checks_photos_as_telegram_does(fake: FakeBotAPI) -> 
         with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
             await bot.send_photo(5, sent.photo[0].file_id, caption="x" * 1025)
     assert len(fake.photos.uploads) == 1
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda svg, md: (svg.replace("</svg>", "<rect"), md), "blood_routes.svg: cannot be rendered"),
+    (lambda svg, md: (svg, md.replace("  caption: >-\n", "  caption: >-\n    " + "long " * 210
+                                      + "\n", 1)), "blood_routes.svg: caption is"),
+])
+def test_check_validates_each_picture(tmp_path: Path, edit: Any, message: str) -> None:
+    folder = tmp_path / "en"
+    shutil.copytree(CONTENT, folder)
+    svg_path, md_path = folder / "images" / "blood_routes.svg", folder / "spread.md"
+    svg, md = edit(svg_path.read_text(encoding="utf-8"), md_path.read_text(encoding="utf-8"))
+    svg_path.write_text(svg, encoding="utf-8")
+    md_path.write_text(md, encoding="utf-8")
+    result = _run("check", "--content", str(folder), cwd=tmp_path)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
