@@ -180,3 +180,16 @@ def test_check_validates_each_picture(tmp_path: Path, edit: Any, message: str) -
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_moving_between_sections_of_one_picture_does_not_repeat_it(
+        fake: FakeBotAPI, bot: BotProcess) -> None:
+    await _ask(fake, "/spread")
+    message = fake.last_message(1001)
+    data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"]
+                for b in row if b["text"] == "Through the portal vein")
+    mark = fake.mark()
+    fake.push_update(callback_update(data, message=message))
+    edit = await fake.wait_for("editMessageText", lambda c: c.ok, after=mark)
+    assert "Spread through the portal vein" in edit.result["text"]
+    assert not [c for c in fake.calls[mark:] if c.method == "sendPhoto"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InputFile, Message, Update
+from telegram import InputFile, MaybeInaccessibleMessage, Message, Update
 from telegram.error import BadRequest, TelegramError
 
+from bot.content.keyboards import decode
 from bot.content.pictures import PhotoIds, Picture
 from bot.context import BotContext
 
@@ -48,3 +49,24 @@ async def _upload(message: Message, picture: Picture, ids: PhotoIds) -> bool:
     if sent.photo:  # the largest size comes last; any size's file_id sends the same photo
         ids.remember(picture.name, sent.photo[-1].file_id)
     return True
+
+
+def already_shown(context: BotContext, tapped: MaybeInaccessibleMessage | None,
+                  section_id: str) -> bool:
+    """Whether the tapped message is a page of a section with the same picture as
+    ``section_id`` (e.g. /spread to /spread_portal), so that it is not sent again.
+
+    The section of a page is read from its 👍/👎 buttons, which name it.
+    """
+    pictures = context.services.pictures
+    wanted = pictures.for_section(section_id)
+    markup = tapped.reply_markup if isinstance(tapped, Message) else None
+    if wanted is None or markup is None:
+        return False
+    for row in markup.inline_keyboard:
+        for button in row:
+            action = decode(button.callback_data) if isinstance(button.callback_data, str) \
+                else None
+            if action is not None and action.kind == "f":
+                return pictures.for_section(action.arg) is wanted
+    return False
