@@ -70,6 +70,7 @@ class SectionPage:
     levels: Levels | None = None  # the grades `python -m bot check` holds to the limits
     picture: Picture | None = None  # sent before the first page
     picture_file: str = ""
+    picture_caption: Markup | None = None  # Telegram HTML, checked when rendered
 
 
 def section_file(section_id: str) -> str:
@@ -156,7 +157,8 @@ class Preview:
         picture = self.services.pictures.for_section(section.id)
         return SectionPage(section, section_file(section.id), trail, pages, measure(text),
                            self.levels.get(section.id), picture,
-                           f"{IMAGES}/{picture.name}.png" if picture else "")
+                           f"{IMAGES}/{picture.name}.png" if picture else "",
+                           Markup(picture.caption) if picture else None)
 
     def word_lists(self) -> list[Bubble]:
         """The glossary page with each page of its word buttons (``/glossary``)."""
