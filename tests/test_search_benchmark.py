@@ -12,7 +12,8 @@ def test_benchmark_runs_and_reports_median_and_p99(capsys: pytest.CaptureFixture
     lines = capsys.readouterr().out.splitlines()
     assert "3 questions x 1 rounds" in lines[0]
     assert lines[1].split() == ["median", "µs", "p99", "µs", "median", "/", "baseline"]
-    assert lines[-1].startswith("peak RSS ") and lines[-1].endswith(" MB")
+    assert lines[-1].startswith("peak RSS ")
+    assert lines[-1].endswith(" MB")
     rows = {line[:26].strip(): line[26:].split() for line in lines[2:-1]}
     assert set(rows) - {"baseline (lower + dict)", "search (answer)", "search + render reply",
                         "worst case, 4096 chars"} == {next(r for r in rows if "longest" in r)}

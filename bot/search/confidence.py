@@ -5,9 +5,10 @@ words count most, words the guide never uses the most of all) the best document 
 whether the message uses one of the guide's core words (a word most documents use: liver,
 cancer, tumour). A message about a phone battery shares no rare word with the guide and none of
 its core words; a long forum post about a father's bowel cancer uses core words and shares rare
-ones with the right section, even though most of its words are about him. The thresholds were tuned on the development half of the real questions
-(``tests/data/real_questions.yaml``, ``half: dev``) against its off-topic questions, never on
-the test half.
+ones with the right section, even though most of its words are about him. The thresholds were
+tuned on the development half of the real questions (``tests/data/real_questions.yaml``,
+``half: dev``, by ``benchmarks/search_tune.py``) against its off-topic questions, never on the
+test half.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Calibration:
     min_coverage: float = 0.5  # ... and the best document cover this share of the weight,
     core_share: float = 0.5  # ... unless the message uses a word this share of the guide uses
     named_idf: float = 99.0  # ... or matches the best one's names or keywords with rare words
+    core_coverage: float = 0.6  # a message with core words this well covered needs no score
     relative: float = 0.5  # further results must score this share of the best
     margin: float = 1.5  # the best is shown first when it beats the second by this factor
 
@@ -63,8 +65,9 @@ def judge(calibration: Calibration, ranker: Ranker, stems: Sequence[tuple[str, i
     words = [clean(stem) for stem, _ in stems]
     core = any(ranker.share.get(w, 0.0) >= calibration.core_share for w in words)
     named = sum(ranker.idf.get(w, 0.0) for w in words if w in ranker.named[best_row])
-    enough = best >= calibration.min_score and (
-        covered >= calibration.min_coverage or core or named >= calibration.named_idf)
+    enough = (best >= calibration.min_score and (
+        covered >= calibration.min_coverage or core or named >= calibration.named_idf)) or (
+        core and covered >= calibration.core_coverage)
     if not enough:
         return Verdict([], False, covered)
     shown = [(row, score) for row, score in ranked if score >= calibration.relative * best]

@@ -8,7 +8,8 @@ word "0" matches any number.
 
 Two things keep a phrase from counting, to lower false alarms without losing a real one: a
 negation just before it, with only stop words between ("no fever so far", "hasn't had any
-fever"; a word such as "but" ends its reach), and an ``exceptions`` phrase around it ("emergency surgery last year").
+fever"; a word such as "but" ends its reach), and an ``exceptions`` phrase around it
+("emergency surgery last year").
 """
 
 from __future__ import annotations
