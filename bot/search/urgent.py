@@ -79,8 +79,13 @@ class UrgentRules:
     def _masked(self, stems: list[str]) -> set[int]:
         """Positions inside an exception phrase: they count for no rule."""
         masked: set[int] = set()
+        if not self._exceptions:
+            return masked
+        at: dict[str, list[int]] = {}
+        for position, stem in enumerate(stems):
+            at.setdefault(stem, []).append(position)
         for phrase in self._exceptions:
-            for start in range(len(stems) - len(phrase) + 1):
+            for start in at.get(phrase[0], ()):
                 if tuple(stems[start:start + len(phrase)]) == phrase:
                     masked.update(range(start, start + len(phrase)))
         return masked
