@@ -158,3 +158,19 @@ def test_the_ranker_weighs_fields_and_repeated_words() -> None:
     assert ranker.rank([], 5) == []
     assert ranker.rank([('"; DROP TABLE docs; --', 1)], 5) == []
     ranker.close()
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("What can you expect if your lung cancer has spread to your liver?", "lung"),
+    ("Is there a blood test that can detect primary liver cancer?", "tests_blood"),
+])
+def test_the_issues_own_examples_find_their_section_first(index: SearchIndex, query: str,
+                                                          first: str) -> None:
+    assert index.answer(query).matches[0].ref == first
+
+
+def test_related_reading_for_a_care_team_question_must_share_a_rare_word(
+        index: SearchIndex) -> None:
+    assert [m.ref for m in index.answer("how long has my dad got").matches] == [SPECIALIST_ID]
+    refs = [m.ref for m in index.answer("what does my CEA of 6 mean").matches]
+    assert refs == ["term:tumour_markers", SPECIALIST_ID]

@@ -18,6 +18,7 @@ Typical use::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,6 +36,7 @@ URGENT_ID = "urgent"
 SPECIALIST_ID = "specialist"
 TERM_CUTOFF = 85  # rapidfuzz ratio for /glossary look-ups
 CANDIDATES = 10  # documents ranked per message, before the confidence rule
+RARE_SHARE = 0.1  # a word at most this share of documents use is rare
 
 Kind = Literal["section", "term"]
 
@@ -136,7 +138,8 @@ class SearchIndex:
         ranked = self._ranker.rank(message.stems, CANDIDATES) if limit > 0 else []
         verdict = judge(self.calibration, self._ranker, message.stems, ranked)
         cannot = self._cannot.match(message.tokens)
-        shown = verdict.shown[:1] if cannot else verdict.shown
+        shown = [(row, score) for row, score in verdict.shown[:1]
+                 if self._shares_a_rare_word(row, message.stems)] if cannot else verdict.shown
         matches = [Match(*self._keys[row], round(score, 4)) for row, score in shown]
         if cannot and not any(m.key == SPECIALIST_ID for m in matches):
             matches.append(Match("section", SPECIALIST_ID, 0.0))
@@ -146,6 +149,14 @@ class SearchIndex:
             matches = [Match("section", URGENT_ID, 1.0), *rest]
         return Answer(urgent, tuple(matches[:max(limit, 0)]), cannot,
                       verdict.best_first and not cannot and not urgent, verdict.confidence)
+
+    def _shares_a_rare_word(self, row: int, stems: Sequence[tuple[str, int]]) -> bool:
+        """Whether a document has a word of the message that few documents use (related
+        reading for a care-team question must be about its subject, not "how long")."""
+        share = self._ranker.share
+        have = self._ranker.stems[row]
+        return any(word in have and share[word] <= RARE_SHARE
+                   for word in (clean(stem) for stem, _ in stems))
 
     def find_term(self, text: str) -> Term | None:
         """A glossary term by name or alias, allowing typos and split words; else None."""
