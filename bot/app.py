@@ -37,6 +37,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.content.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
 from bot.content.loader import Content, load_content
+from bot.content.pictures import PhotoIds, Pictures
 from bot.content.render import Renderer
 from bot.content.views import Views
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
@@ -76,7 +77,8 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     conversation_views = ConversationViews(content, renderer, keyboards, conversation, views.help)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
                     views=views, inline=InlineResults(content, renderer), search=search_index,
-                    search_views=search_views, usage=UsageLog.from_settings(settings),
+                    search_views=search_views, pictures=Pictures(content, renderer),
+                    usage=UsageLog.from_settings(settings),
                     conversation=conversation, conversation_views=conversation_views)
 
 
@@ -95,6 +97,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     services = services or build_services(settings)
     if services.recent is None:  # in-memory group etiquette state belongs to this app only
         services = dataclasses.replace(services, recent=RecentAnswers())
+    if services.photo_ids is None:  # file_ids belong to the bot that uploaded the pictures
+        services = dataclasses.replace(services, photo_ids=PhotoIds())
     builder = (
         ApplicationBuilder()
         .token(settings.token)
