@@ -19,9 +19,7 @@ def _settings(*, require_token: bool) -> Settings:
 
 def cmd_run(_: argparse.Namespace) -> int:
     """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set."""
-    from telegram import Update
-
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
     from bot.logs import setup_logging
 
     settings = _settings(require_token=True)
@@ -30,9 +28,9 @@ def cmd_run(_: argparse.Namespace) -> int:
     if settings.webhook_url:
         from bot.transport.webhook import run_webhook
 
-        run_webhook(app, settings)
+        run_webhook(app, settings, ALLOWED_UPDATES)
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 

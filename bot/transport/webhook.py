@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Sequence
 
 from aiohttp import web
 from telegram import Update
@@ -63,7 +64,7 @@ def webhook_app(app: Application, secret: str) -> web.Application:  # type: igno
 
 
 async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
-                stop: asyncio.Event) -> None:
+                stop: asyncio.Event, allowed_updates: Sequence[str] | None = None) -> None:
     """Register the webhook with Telegram, serve until ``stop`` is set, then shut down cleanly."""
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
@@ -73,7 +74,7 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
             await app.post_init(app)
         await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
                                   secret_token=settings.webhook_secret,
-                                  allowed_updates=Update.ALL_TYPES)
+                                  allowed_updates=allowed_updates)
         await app.start()
         await runner.setup()
         await web.TCPSite(runner, "0.0.0.0", settings.port).start()
@@ -87,8 +88,9 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
                 await app.post_shutdown(app)
 
 
-def run_webhook(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
-    """Run the webhook server until SIGINT or SIGTERM."""
+def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
+                allowed_updates: Sequence[str] | None = None) -> None:
+    """Run the webhook server until SIGINT or SIGTERM, asking only for ``allowed_updates``."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -96,6 +98,6 @@ def run_webhook(app: Application, settings: Settings) -> None:  # type: ignore[t
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        await serve(app, settings, stop)
+        await serve(app, settings, stop, allowed_updates)
 
     asyncio.run(main())
