@@ -101,6 +101,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         services = dataclasses.replace(services, recent=RecentAnswers())
     if services.budget is None:  # so are the per-person token buckets
         services = dataclasses.replace(services, budget=PersonBudget())
+    processor = ChatOrderedProcessor(concurrent_updates)
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -109,9 +110,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         # allow_sending_without_reply: someone may delete their question before we answer.
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
+        .concurrent_updates(processor)
         .request(request or RetryingRequest(api_request(concurrent_updates)))
-        .get_updates_request(get_updates_request or request or updates_request())
+        .get_updates_request(get_updates_request or request
+                             or updates_request(hold=lambda: processor.overloaded))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

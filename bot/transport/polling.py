@@ -13,6 +13,10 @@ confirms with its next call anyway (a few milliseconds later), and only one ``ge
 ever waiting at Telegram. If the next call differs (at shutdown python-telegram-bot confirms
 with ``timeout=0``), the early request is cancelled and the call is sent as it is; updates an
 abandoned request may have fetched were not confirmed, so Telegram hands them out again.
+
+Backpressure: while ``hold()`` is true (the bot's backlog is at its cap, see
+:mod:`bot.transport.processor`) no early request is started and the next long poll waits, so
+Telegram keeps the updates not yet confirmed instead of the bot piling them up in memory.
 """
 
 from __future__ import annotations
@@ -20,20 +24,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
 from bot.transport.ptb_private import request_data
 
+log = logging.getLogger(__name__)
+HOLD_CHECK = 0.05  # seconds between looks at the backlog while holding the next poll
+
 
 class LookAheadRequest(BaseRequest):
     """Wraps the ``getUpdates`` request object; starts each next poll as early as possible."""
 
-    __slots__ = ("_ahead", "_inner")
+    __slots__ = ("_ahead", "_hold", "_inner")
 
-    def __init__(self, inner: BaseRequest) -> None:
+    def __init__(self, inner: BaseRequest, hold: Callable[[], bool] = lambda: False) -> None:
         self._inner = inner
+        self._hold = hold
         self._ahead: tuple[str, dict[str, Any], asyncio.Task[tuple[int, bytes]]] | None = None
 
     @property
@@ -71,6 +81,8 @@ class LookAheadRequest(BaseRequest):
                 answer = await task
         await self._abandon()
         if answer is None:
+            if url.endswith("/getUpdates") and params.get("timeout"):
+                await self._wait_while_held()
             answer = await self._inner.do_request(url, method, request_data, *timeouts)
         if url.endswith("/getUpdates") and method == "POST" and self._look_ahead(
                 url, params, answer, timeouts):
@@ -81,8 +93,8 @@ class LookAheadRequest(BaseRequest):
                     timeouts: tuple[Any, ...]) -> bool:
         """Start the call python-telegram-bot will make after reading ``answer``."""
         status, body = answer
-        if status != 200 or not params.get("timeout"):
-            return False  # after an error, or a quick check such as the shutdown confirmation
+        if status != 200 or not params.get("timeout") or self._hold():
+            return False  # after an error, a quick check (shutdown confirmation), or held
         try:
             updates = json.loads(body)["result"]
             offset = updates[-1]["update_id"] + 1 if updates else params.get("offset")
@@ -95,6 +107,14 @@ class LookAheadRequest(BaseRequest):
         task = asyncio.create_task(self._inner.do_request(url, "POST", data, *timeouts))
         self._ahead = (url, following, task)
         return True
+
+    async def _wait_while_held(self) -> None:
+        """Until the backlog is below its cap: the next poll would confirm what was received."""
+        if not self._hold():
+            return
+        log.warning("backlog at its cap: holding the next getUpdates until it shrinks")
+        while self._hold():  # noqa: ASYNC110 -- a count owned elsewhere, looked at only while held
+            await asyncio.sleep(HOLD_CHECK)
 
     async def _abandon(self) -> None:
         """Cancel an early request nobody will use (Telegram ends it with a 409, harmlessly)."""
