@@ -150,7 +150,7 @@ async def test_compressed_bodies_are_not_inflated(fake: FakeBotAPI,
                                                   hook: tuple[BotProcess, str]) -> None:
     import gzip
 
-    bot, url = hook
+    _, url = hook
     bomb = gzip.compress(b'{"update_id": 10, "message": {"text": "' + b"x" * (8 << 20) + b'"}}')
     good = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Encoding": "gzip"}
     async with aiohttp.ClientSession() as session, session.post(
