@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import ChatMigrated
 
 from bot.app import ALLOWED_UPDATES
+from bot.config import Settings
 from bot.context import Services
 from tests.botproc import running_bot
 from tests.fakeapi import (
@@ -165,3 +166,41 @@ def test_budgets_refill_and_are_forgotten_at_midnight() -> None:
     assert budget.spend(7) is Spend.OK  # a new day, a new key: yesterday's buckets are gone
     assert len(budget) == 1
     assert all(len(key) == 16 for key in budget._buckets)  # keyed hashes, not ids
+
+
+class BannedChat(RecordingRequest):
+    """Telegram's answer to a chat under a long flood ban: 429, retry after an hour."""
+
+    tries = 0
+
+    async def do_request(self, url: str, method: str, request_data: Any = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        params = dict(request_data.parameters) if request_data else {}
+        if url.endswith("/sendMessage") and params.get("chat_id") == -300:
+            self.tries += 1
+            return 429, (b'{"ok": false, "error_code": 429, "description": "Too Many Requests: '
+                         b'retry after 3600", "parameters": {"retry_after": 3600}}')
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+async def test_a_long_flood_ban_is_given_up_not_slept(
+        settings: Settings, services: Services, caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+    import dataclasses
+
+    from bot.app import build_application
+    from bot.usage.log import UsageLog
+
+    request_ = BannedChat()
+    app = build_application(settings, request=request_, services=dataclasses.replace(
+        services, settings=settings, usage=UsageLog.from_settings(settings)))
+    group = chat(-300, "supergroup")
+    async with asyncio.timeout(20), app:  # an hour's sleep would hold a slot and the shutdown
+        await app.post_init(app)  # type: ignore[misc]
+        for _ in range(3):
+            await feed(app, message("/help@LiverTestBot", chat_=group))
+        await feed(app, message("/help", chat_=chat(1001)))  # others are answered meanwhile
+        await app.post_shutdown(app)  # type: ignore[misc]
+    assert [c.params["chat_id"] for c in request_.sent("sendMessage")] == [1001]
+    assert caplog.text.count("asks this chat to wait 3600 s") == 1  # logged once, not thrice
+    assert request_.tries == 1  # the next two gave up without asking Telegram again

@@ -45,6 +45,7 @@ BODY_DEADLINE = 10.0  # seconds to read a body; Telegram sends one in millisecon
 KEEP_ALIVE = 5.0  # seconds an idle connection stays open
 RETRY_AFTER = 5  # seconds Telegram is asked to wait while the backlog is at its cap
 SUMMARY_EVERY = 60.0  # seconds between summaries of rejected and dropped requests
+STOP_GRACE = 20.0  # seconds updates in progress may take at shutdown (systemd waits 90)
 
 
 class WebhookCounts:
@@ -172,9 +173,21 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
             await stop.wait()
         finally:
             await runner.cleanup()
-            await app.stop()
+            await stop_within(app, STOP_GRACE)
             if app.post_shutdown:
                 await app.post_shutdown(app)
+
+
+async def stop_within(app: Application, seconds: float) -> None:  # type: ignore[type-arg]
+    """``app.stop()``, which waits for every update in progress, but for ``seconds`` at most.
+
+    An update stuck past that (a call Telegram never answers) is abandoned, so that SIGTERM
+    still writes the usage queue (``post_shutdown``) before a supervisor's SIGKILL.
+    """
+    try:
+        await asyncio.wait_for(app.stop(), seconds)
+    except TimeoutError:
+        log.error("updates still in progress after %.0f s at shutdown were abandoned", seconds)
 
 
 def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
