@@ -109,3 +109,28 @@ async def test_polling_holds_the_next_get_updates_while_the_backlog_is_full() ->
     assert (await asyncio.wait_for(call, 5))[0] == 200
     assert inner.polls in (1, 2)  # this poll, and perhaps the look-ahead after it
     await polling.shutdown()
+
+
+class Hangs(ChatRequest):
+    """Telegram never answers calls for chat 9 (a connection that hangs)."""
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        params = dict(request_data.parameters) if request_data else {}
+        if params.get("chat_id") == 9:
+            await asyncio.Event().wait()
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+async def test_stop_is_bounded_by_the_update_deadline(settings: Settings, services: Services,
+                                                      caplog: Any) -> None:
+    request = Hangs()
+    async with asyncio.timeout(20):  # without the deadline, stop() would wait forever
+        async with running(settings, services, request, concurrency=4) as app:
+            processor = app.update_processor
+            assert isinstance(processor, ChatOrderedProcessor)
+            processor.deadline = 0.5
+            await app.update_queue.put(_update(app, 1, message("/help", chat_=chat(9))))
+            await app.update_queue.put(_update(app, 2, message("/help", chat_=chat(10))))
+            await request.until(lambda: len(request.by_chat[10]) == 1)
+    assert "an update took longer than 0.5 s and was abandoned" in caplog.text

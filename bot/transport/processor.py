@@ -21,10 +21,15 @@ backlog by ~280 updates a minute). :attr:`overloaded` says when the whole backlo
 accepted and not finished) reaches ``total``: the webhook then answers 503 with
 ``Retry-After`` so that Telegram keeps the updates, and polling holds its next ``getUpdates``
 (which would confirm the updates received) until the backlog is below the cap again.
+
+Each update gets at most :data:`DEADLINE` seconds (flood waits are capped at 30 s, retries at a
+few seconds), so ``Application.stop()``, which waits for every update in progress, is bounded
+and SIGTERM gets to write the usage queue.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Coroutine
@@ -37,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PER_CHAT = 20  # updates waiting behind one chat: a minute of answers at a group's pace
 TOTAL = 2000  # updates accepted and not finished, in all: beyond this, Telegram keeps them
+DEADLINE = 60.0  # seconds one update may take; beyond, it is abandoned (and logged)
 
 
 def chat_key(update: object) -> int | None:
@@ -53,12 +59,13 @@ def chat_key(update: object) -> int | None:
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Up to ``max_concurrent_updates`` chats at once; one update at a time within a chat."""
 
-    __slots__ = ("_queued", "_running", "_waiting", "dropped", "per_chat", "total")
+    __slots__ = ("_queued", "_running", "_waiting", "deadline", "dropped", "per_chat", "total")
 
     def __init__(self, max_concurrent_updates: int, *, per_chat: int = PER_CHAT,
                  total: int = TOTAL) -> None:
         super().__init__(max_concurrent_updates)
         self.per_chat, self.total = per_chat, total
+        self.deadline = DEADLINE
         self.dropped = 0  # updates of one chat over its cap, dropped since start
         self._running = 0  # updates handed to process_update and not returned
         self._queued = 0  # updates waiting behind their chat
@@ -92,7 +99,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Run ``coroutine`` now, or queue it behind the updates of its chat still in progress."""
         key = chat_key(update)
         if key is None:
-            await coroutine
+            await _within_deadline(coroutine, self.deadline)
             return
         queue = self._waiting.get(key)
         if queue is not None and len(queue) >= self.per_chat:
@@ -110,12 +117,12 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         try:
             error: Exception | None = None
             try:
-                await coroutine
+                await _within_deadline(coroutine, self.deadline)
             except Exception as exc:  # the updates queued behind it must still run
                 error = exc
             while queue:
                 self._queued -= 1
-                await _run_queued(queue.popleft())
+                await _run_queued(queue.popleft(), self.deadline)
             if error is not None:
                 raise error
         finally:
@@ -135,10 +142,22 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 _discard(queue.popleft())
 
 
-async def _run_queued(coroutine: Awaitable[Any]) -> None:
+async def _within_deadline(coroutine: Awaitable[Any], seconds: float) -> None:
+    """Run one update for ``seconds`` at most."""
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            await coroutine
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        log.error("an update took longer than %g s and was abandoned", seconds)
+
+
+async def _run_queued(coroutine: Awaitable[Any], seconds: float) -> None:
     """Run one queued update; its errors went to the error handler, so only log leftovers."""
     try:
-        await coroutine
+        await _within_deadline(coroutine, seconds)
     except Exception as exc:
         log.error("error while processing a queued update: %s", type(exc).__name__,
                   exc_info=exc)
