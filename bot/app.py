@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
+import sqlite3
+from typing import NoReturn
 
 from telegram import (
     BotCommand,
@@ -190,6 +193,22 @@ async def _publish_admin_commands(app: Application,  # type: ignore[type-arg]
         except TelegramError as exc:  # e.g. "chat not found": that admin never opened the bot
             log.warning("could not add /stats to an admin's command menu (has that admin "
                         "started the bot?): %s", exc.message)
+
+
+def forced_exit(app: Application) -> NoReturn:  # type: ignore[type-arg]
+    """A second signal cut the shutdown short: write the usage queue without the event loop
+    (which is gone), and exit at once, not waiting for the database's worker thread."""
+    usage = services_of(app).usage
+    code = 0
+    if isinstance(usage, UsageLog):
+        try:
+            written = usage.write_left_behind()
+            log.warning("second signal: %d queued usage records written; exiting now", written)
+        except (sqlite3.Error, OSError) as exc:
+            log.error("second signal: the usage queue could not be written (%s)", exc)
+            code = 1
+    logging.shutdown()
+    os._exit(code)
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -204,3 +204,25 @@ async def test_a_long_flood_ban_is_given_up_not_slept(
     assert [c.params["chat_id"] for c in request_.sent("sendMessage")] == [1001]
     assert caplog.text.count("asks this chat to wait 3600 s") == 1  # logged once, not thrice
     assert request_.tries == 1  # the next two gave up without asking Telegram again
+
+
+async def test_a_second_signal_writes_the_usage_queue_and_exits(fake: FakeBotAPI,
+                                                                tmp_path: Path) -> None:
+    import asyncio
+    import signal
+
+    from tests.test_e2e_usage import logged, session
+    from tests.usagekit import total_events, write_locked
+
+    path = tmp_path / "usage.sqlite3"
+    async with running_bot(fake, tmp_path) as bot:
+        with write_locked(path):  # the writer cannot write: the first SIGTERM waits for it
+            await session(fake)
+            await logged(bot, "database is locked")
+            bot.process.send_signal(signal.SIGTERM)
+            await asyncio.sleep(1)  # python-telegram-bot is stopping; the usage log waits
+            bot.process.send_signal(signal.SIGTERM)  # the operator insists
+        assert await asyncio.wait_for(bot.process.wait(), 10) == 0  # at once, not hanging
+    assert total_events(path) == 5  # and nothing queued was lost
+    assert "second signal: " in bot.log()
+    assert "queued usage records written; exiting now" in bot.log()

@@ -196,10 +196,16 @@ def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
 
     async def main() -> None:
         stop = asyncio.Event()
+
+        def on_signal() -> None:
+            if stop.is_set():  # the second: the caller writes the usage queue and exits
+                raise SystemExit(1)
+            stop.set()
+
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+                loop.add_signal_handler(sig, on_signal)
         await serve(app, settings, stop, allowed_updates)
 
     asyncio.run(main())

@@ -43,30 +43,21 @@ class UsageLog:
                  clock: Callable[[], datetime] = UTC_NOW) -> None:
         self.path = path
         self.retention_days = min(retention_days, usagedb.MAX_HOURLY_DAYS)  # hours kept
-        self.queue_size = queue_size
-        self.batch_size = batch_size
-        self.busy_timeout = busy_timeout
-        self.max_backoff = max_backoff
+        self.queue_size, self.batch_size = queue_size, batch_size
+        self.busy_timeout, self.max_backoff = busy_timeout, max_backoff
         self.linger = linger  # how long the writer lets events gather into one transaction
-        self.shutdown_grace = shutdown_grace
+        self.shutdown_grace, self.clock = shutdown_grace, clock
         self.report_wait = report_wait  # how long /stats waits for queued events to be written
-        self.clock = clock
-        self.uniques = DailyUniques()
-        self.closed = False
+        self.uniques, self.closed = DailyUniques(), False
         self._queue: deque[Event | Answer] = deque()
         self._pending: Batch | None = None  # taken from the queue, not yet written
         self._unsaved_drops: Counter[str] = Counter()  # day -> dropped, not yet in the file
         self._db: aiosqlite.Connection | None = None
         self._file_id: tuple[int, int] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._hurry = asyncio.Event()  # flush or close: write now, don't linger
+        self._wake, self._idle, self._stopping, self._hurry = (asyncio.Event() for _ in range(4))
         self._lock = asyncio.Lock()  # one transaction or report query at a time
-        self._delay = MIN_BACKOFF
-        self._failing = False
-        self._deadline = 0.0
+        self._delay, self._failing, self._deadline = MIN_BACKOFF, False, 0.0
         self._rolled_up: date | None = None
         self._hour: tuple[date, int, str] | None = None  # the current hour bucket, formatted
 
@@ -159,6 +150,16 @@ class UsageLog:
     def waiting(self) -> int:
         """Events queued or being written."""
         return len(self._queue) + (self._pending.items if self._pending else 0)
+
+    def write_left_behind(self) -> int:
+        """Write what is still queued without the event loop (a second signal stopped it)."""
+        batch, self._pending = self._pending or Batch(), None
+        while self._queue:
+            batch.add(self._queue.popleft())
+        batch.dropped, self._unsaved_drops = self._unsaved_drops, Counter()
+        if batch.items or batch.dropped:
+            usagedb.write_now(self.path, batch, busy_timeout=self.busy_timeout)
+        return batch.items
 
     @property
     def unsaved_drops(self) -> int:
