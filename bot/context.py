@@ -11,6 +11,8 @@ from bot.content.keyboards import Keyboards
 from bot.content.loader import Content
 from bot.content.render import Renderer
 from bot.content.views import Views
+from bot.search.conversation.recogniser import Conversation
+from bot.search.conversation.views import ConversationViews
 from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
@@ -37,6 +39,9 @@ class Services:
     # Per running bot, not per content: build_application gives each Application its own.
     recent: RecentAnswers | None = None
     budget: PersonBudget | None = None  # costly requests per person (in memory, per day)
+    # Crisis, feelings and small talk (issue 17); built by build_services.
+    conversation: Conversation | None = None
+    conversation_views: ConversationViews | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
