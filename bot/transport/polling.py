@@ -104,22 +104,19 @@ class LookAheadRequest(BaseRequest):
             if polling and params.get("timeout"):
                 await self._wait_while_held()
             answer = await self._inner.do_request(url, method, request_data, *timeouts)
-        if polling:
-            self._remember(params, answer)
-        if polling and method == "POST" and self._look_ahead(url, params, answer, timeouts):
+        if polling and method == "POST" and self._look_ahead(
+                url, params, self._remember(params, answer), timeouts):
             await asyncio.sleep(0)  # let the early request go out before the updates are parsed
         return answer
 
-    def _look_ahead(self, url: str, params: dict[str, Any], answer: tuple[int, bytes],
+    def _look_ahead(self, url: str, params: dict[str, Any], updates: list[Any] | None,
                     timeouts: tuple[Any, ...]) -> bool:
-        """Start the call python-telegram-bot will make after reading ``answer``."""
-        status, body = answer
-        if status != 200 or not params.get("timeout") or self._hold():
+        """Start the call python-telegram-bot will make after reading ``updates``."""
+        if updates is None or not params.get("timeout") or self._hold():
             return False  # after an error, a quick check (shutdown confirmation), or held
         try:
-            updates = json.loads(body)["result"]
             offset = updates[-1]["update_id"] + 1 if updates else params.get("offset")
-        except (ValueError, LookupError, TypeError):
+        except (LookupError, TypeError):
             return False  # python-telegram-bot will report what is wrong with this answer
         following = dict(params)
         if offset is not None:
@@ -129,16 +126,23 @@ class LookAheadRequest(BaseRequest):
         self._ahead = (url, following, task)
         return True
 
-    def _remember(self, params: dict[str, Any], answer: tuple[int, bytes]) -> None:
-        """Keep the last batch until the next call shows whether it was read."""
+    def _remember(self, params: dict[str, Any],
+                  answer: tuple[int, bytes]) -> list[Any] | None:
+        """The updates of a 200 answer (None if it has none); kept until the next call shows
+        whether python-telegram-bot could read them."""
         self._batch = None
         status, body = answer
         if status != 200:
-            return
-        with contextlib.suppress(ValueError, LookupError, TypeError):
+            return None
+        try:
             updates = json.loads(body)["result"]
-            if isinstance(updates, list) and updates:
-                self._batch = (params.get("offset"), updates)
+        except (ValueError, LookupError, TypeError):
+            return None  # python-telegram-bot will report what is wrong with this answer
+        if not isinstance(updates, list):
+            return None
+        if updates:
+            self._batch = (params.get("offset"), updates)
+        return updates
 
     def _salvage(self) -> tuple[int, bytes]:
         """The last batch again, without the updates that cannot be parsed."""
