@@ -130,24 +130,30 @@ async def test_chat_migrated_is_logged_without_the_new_chat_id(
     assert "Traceback" not in caplog.text
 
 
-async def test_one_person_flooding_searches_is_slowed_alone(app: Any,
-                                                            request_: RecordingRequest) -> None:
-    from bot.context import services_of
+async def test_one_person_flooding_searches_is_slowed_alone(settings: Settings,
+                                                            services: Services) -> None:
+    import dataclasses
 
-    budget = services_of(app).budget
-    assert budget is not None
-    for i in range(40):
-        await feed(app, message(f"what is AFP {i}", chat_=chat(1001)))
-    texts = [c.params["text"] for c in request_.sent("sendMessage")]
-    slow = [t for t in texts if t.startswith("You're sending questions faster")]
-    assert len(slow) == 1  # said once, then quiet: a flood gets no flood of answers
-    assert len(texts) - 1 == int(budget.burst)  # the first burst was answered
-    request_.calls.clear()
-    other_person = message("what is AFP", chat_=chat(2002), extra={"from": user(2002)})
-    await feed(app, other_person)  # someone else: answered at once
-    (other,) = request_.sent("sendMessage")
-    assert not other.params["text"].startswith("You're sending")
-    assert len(budget) == 2  # two people, known only by today's keyed hash
+    from bot.app import build_application
+    from bot.usage.budget import PersonBudget
+
+    budget = PersonBudget(clock=lambda: 0.0)  # time stands still: no refill during the flood
+    request_ = RecordingRequest()
+    app = build_application(settings, request=request_,
+                            services=dataclasses.replace(services, budget=budget))
+    async with app:
+        for i in range(40):
+            await feed(app, message(f"what is AFP {i}", chat_=chat(1001)))
+        texts = [c.params["text"] for c in request_.sent("sendMessage")]
+        slow = [t for t in texts if t.startswith("You're sending questions faster")]
+        assert len(slow) == 1  # said once, then quiet: a flood gets no flood of answers
+        assert len(texts) - 1 == int(budget.burst)  # the first burst was answered
+        request_.calls.clear()
+        other_person = message("what is AFP", chat_=chat(2002), extra={"from": user(2002)})
+        await feed(app, other_person)  # someone else: answered at once
+        (other,) = request_.sent("sendMessage")
+        assert not other.params["text"].startswith("You're sending")
+        assert len(budget) == 2  # two people, known only by today's keyed hash
 
 
 def test_budgets_refill_and_are_forgotten_at_midnight() -> None:
