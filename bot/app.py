@@ -41,6 +41,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.content.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
 from bot.content.loader import Content, load_content
+from bot.content.pictures import PhotoIds, Pictures
 from bot.content.render import Renderer
 from bot.content.views import Views
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
@@ -88,7 +89,8 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     conversation_views = ConversationViews(content, renderer, keyboards, conversation, views.help)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
                     views=views, inline=InlineResults(content, renderer), search=search_index,
-                    search_views=search_views, usage=UsageLog.from_settings(settings),
+                    search_views=search_views, pictures=Pictures(content, renderer),
+                    usage=UsageLog.from_settings(settings),
                     conversation=conversation, conversation_views=conversation_views)
 
 
@@ -109,6 +111,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         services = dataclasses.replace(services, recent=RecentAnswers())
     if services.budget is None:  # so are the per-person token buckets
         services = dataclasses.replace(services, budget=PersonBudget())
+    if services.photo_ids is None:  # file_ids belong to the bot that uploaded the pictures
+        services = dataclasses.replace(services, photo_ids=PhotoIds())
     processor = ChatOrderedProcessor(concurrent_updates)
     builder = (
         ApplicationBuilder()
