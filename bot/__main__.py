@@ -47,14 +47,17 @@ def cmd_run(_: argparse.Namespace) -> int:
 
 def _serve(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     """Run ``app`` until a stop signal: webhook server or long polling."""
-    from telegram import Update
+    from bot.app import ALLOWED_UPDATES, forced_exit
 
-    if settings.webhook_url:
-        from bot.transport.webhook import run_webhook
+    try:
+        if settings.webhook_url:
+            from bot.transport.webhook import run_webhook
 
-        run_webhook(app, settings)
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+            run_webhook(app, settings, ALLOWED_UPDATES)
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except (SystemExit, KeyboardInterrupt):  # a second signal during the shutdown
+        forced_exit(app)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
