@@ -17,20 +17,25 @@ def _settings(*, require_token: bool) -> Settings:
     return Settings.from_env(env, require_token=require_token)
 
 
-def cmd_run(_: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set."""
     from telegram import Update
 
-    from bot.app import build_application
+    from bot.app import build_application, webhook_server
     from bot.logs import setup_logging
 
     settings = _settings(require_token=True)
+    settings.check_workers(args.workers)
     setup_logging(secrets=(settings.token, settings.webhook_secret or ""))
+    if args.workers > 1:
+        from bot.transport.workers import supervise
+
+        return supervise(args.workers)
     app = build_application(settings)
     if settings.webhook_url:
-        from bot.transport.webhook import run_webhook
+        from bot.transport.serving import run_webhook
 
-        run_webhook(app, settings)
+        run_webhook(app, settings, webhook_server(app), reuse_port=args.worker)
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
@@ -109,11 +114,21 @@ def _days(raw: str) -> int:
     return int(raw)
 
 
+def _workers(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number of workers from 1 to 64, got {raw!r}")
+    return int(raw)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m bot`` and the ``liverbot`` script."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
+    run = sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
+    run.add_argument("--workers", type=_workers, default=1,
+                     help="webhook worker processes sharing BOT_PORT (needs BOT_DATABASE_URL "
+                          "and BOT_REDIS_URL when more than 1)")
+    run.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     check = sub.add_parser("check", help="validate and render all content")
     check.add_argument("--content", metavar="DIR", help="content folder (default: content/en)")
     console = sub.add_parser("console", help="chat with the bot in this terminal (no token)")

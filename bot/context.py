@@ -14,7 +14,9 @@ from bot.content.views import Views
 from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
-from bot.transport.recent import RecentAnswers
+from bot.transport.metrics import Metrics
+from bot.transport.recent import RepeatMemory
+from bot.transport.shared import SharedState
 from bot.usage.recorder import Recorder
 
 SERVICES_KEY = "services"
@@ -34,7 +36,10 @@ class Services:
     search_views: SearchViews
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
-    recent: RecentAnswers | None = None
+    recent: RepeatMemory | None = None
+    # Several workers: the Redis connection they share (None in a single process).
+    shared: SharedState | None = None
+    metrics: Metrics | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):

@@ -1,101 +1,184 @@
-"""Webhook mode: a small aiohttp server that checks Telegram's secret and queues updates.
+"""Webhook mode: a small aiohttp server that answers Telegram only after handling the update.
+
+Telegram keeps at most one update per delivery queue (a chat, or a user's taps) in flight and
+sends the next only when the webhook answered; answering *after* handling therefore keeps each
+chat's messages in order across any number of workers. A handler that takes longer than
+:data:`DEADLINE` seconds is answered 200 anyway and finishes in the background. A handler that
+raised is logged and answered 200 too: a non-2xx would make Telegram retry it and hold up that
+chat's queue. While draining (SIGTERM) or with :attr:`WebhookServer.max_in_flight` updates in
+hand, requests get ``503`` with ``Retry-After``, so Telegram sends them again, to this worker
+or another. Never ``410``.
 
 python-telegram-bot's built-in webhook server answers malformed JSON with a 500, accepts bodies
 up to 100 MB and logs the raw update (with names and texts) when it cannot parse it. This one
 rejects a wrong or missing secret with 403, anything that is not an update with 400, bodies over
-1 MiB with 413, and never logs a request's content.
+1 MiB with 413, and never logs a request's content. ``/healthz`` says the process is alive,
+``/readyz`` that its database and Redis answer, ``/metrics`` is for Prometheus.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
-import signal
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.config import Settings
+from bot.transport.delivery import BUSY, DONE, Delivery, LocalDelivery
+from bot.transport.metrics import CONTENT_TYPE, Metrics
+from bot.transport.processor import chat_key
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 MAX_BODY = 1 << 20  # 1 MiB: real updates are a few kilobytes
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEADLINE = 10.0  # seconds before the webhook is answered while the update is still handled
+MAX_IN_FLIGHT = 100  # Telegram's max_connections is at most 100
+RETRY_AFTER = 2  # seconds Telegram is asked to wait on a 503
+
+ReadyCheck = Callable[[], Awaitable[bool]]
 
 
-def webhook_app(app: Application, secret: str) -> web.Application:  # type: ignore[type-arg]
-    """The aiohttp application serving ``POST /telegram`` and ``GET /healthz``."""
+def update_kind(data: dict[str, object]) -> str:
+    """Which kind of update this is (``message``, ``callback_query``…), for metrics."""
+    return next((key for key in data if key != "update_id"), "unknown")
 
-    async def receive(request: web.Request) -> web.Response:
+
+class WebhookServer:
+    """The aiohttp application of one worker and what it has in hand."""
+
+    def __init__(self, app: Application, secret: str, *,  # type: ignore[type-arg]
+                 delivery: Delivery | None = None, metrics: Metrics | None = None,
+                 ready_checks: dict[str, ReadyCheck] | None = None,
+                 deadline: float = DEADLINE, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+        self.app = app
+        self.secret = secret
+        self.delivery = delivery or LocalDelivery()
+        self.metrics = metrics or Metrics()
+        self.ready_checks = ready_checks or {}
+        self.deadline = deadline
+        self.max_in_flight = max_in_flight
+        self.draining = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def in_flight(self) -> int:
+        """Updates being handled now (including those answered at the deadline)."""
+        return len(self._tasks)
+
+    def web_app(self) -> web.Application:
+        """``POST /telegram``, ``GET /healthz``, ``GET /readyz``, ``GET /metrics``."""
+        server = web.Application(client_max_size=MAX_BODY)
+        server.router.add_post(WEBHOOK_PATH, self.receive)
+        server.router.add_get(HEALTH_PATH, self.health)
+        server.router.add_get(READY_PATH, self.ready)
+        server.router.add_get(METRICS_PATH, self.metrics_page)
+        return server
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Check, parse and handle one update; answer when it is handled (or at the deadline)."""
         given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook request rejected: missing or wrong secret token")
-            return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+            return _error(403, "forbidden")
         try:
             data = json.loads(await request.read())
         except web.HTTPRequestEntityTooLarge:
-            return web.json_response({"ok": False, "error": "too large"}, status=413)
+            return _error(413, "too large")
         except (ValueError, UnicodeDecodeError):
-            return web.json_response({"ok": False, "error": "invalid JSON"}, status=400)
+            return _error(400, "invalid JSON")
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            return web.json_response({"ok": False, "error": "not an update"}, status=400)
+            return _error(400, "not an update")
+        kind = update_kind(data)
+        if self.draining or self.in_flight >= self.max_in_flight:
+            self.metrics.updates.labels(kind, "deferred").inc()
+            return _unavailable("draining" if self.draining else "busy")
         try:
-            update = Update.de_json(data, app.bot)
+            update = Update.de_json(data, self.app.bot)
         except (KeyError, TypeError, ValueError):
             log.warning("webhook request rejected: update could not be read")
-            return web.json_response({"ok": False, "error": "bad update"}, status=400)
-        await app.update_queue.put(update)
+            return _error(400, "bad update")
+        try:
+            verdict = await self.delivery.claim(update.update_id)
+        except Exception as exc:  # Redis down: better twice than never
+            log.warning("delivery check failed (%s); handling the update anyway",
+                        type(exc).__name__)
+            verdict = "new"
+        if verdict == DONE:
+            self.metrics.updates.labels(kind, "redelivered").inc()
+            return web.json_response({"ok": True})
+        if verdict == BUSY:
+            self.metrics.updates.labels(kind, "in_progress_elsewhere").inc()
+            return _unavailable("in progress")
+        task = asyncio.create_task(self._handle(update, kind))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self.deadline)
+        except TimeoutError:
+            log.warning("update still being handled after %.0f s; answered, finishing in the "
+                        "background", self.deadline)
         return web.json_response({"ok": True})
 
-    async def health(_: web.Request) -> web.Response:
-        return web.json_response({"ok": app.running})
-
-    server = web.Application(client_max_size=MAX_BODY)
-    server.router.add_post(WEBHOOK_PATH, receive)
-    server.router.add_get(HEALTH_PATH, health)
-    return server
-
-
-async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
-                stop: asyncio.Event) -> None:
-    """Register the webhook with Telegram, serve until ``stop`` is set, then shut down cleanly."""
-    assert settings.webhook_url is not None
-    assert settings.webhook_secret is not None
-    runner = web.AppRunner(webhook_app(app, settings.webhook_secret), access_log=None)
-    async with app:
-        if app.post_init:
-            await app.post_init(app)
-        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
-                                  secret_token=settings.webhook_secret,
-                                  allowed_updates=Update.ALL_TYPES)
-        await app.start()
-        await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-        log.info("webhook server listening on port %d", settings.port)
-        try:
-            await stop.wait()
-        finally:
-            await runner.cleanup()
-            await app.stop()
-            if app.post_shutdown:
-                await app.post_shutdown(app)
-
-
-def run_webhook(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
-    """Run the webhook server until SIGINT or SIGTERM."""
-
-    async def main() -> None:
-        stop = asyncio.Event()
+    async def _handle(self, update: Update, kind: str) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await serve(app, settings, stop)
+        started, outcome = loop.time(), "handled"
+        try:
+            async with self.delivery.lock(chat_key(update)):
+                await self.app.process_update(update)
+        except Exception as exc:  # process_update gives handler errors to the error handler
+            outcome = "failed"
+            log.error("update not handled: %s", type(exc).__name__, exc_info=exc)
+        try:
+            await self.delivery.done(update.update_id)
+        except Exception as exc:
+            log.warning("could not mark the update handled (%s)", type(exc).__name__)
+        self.metrics.updates.labels(kind, outcome).inc()
+        self.metrics.latency.labels(kind).observe(loop.time() - started)
 
-    asyncio.run(main())
+    async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109
+        """Refuse new updates; wait for those in hand. False if some were still running."""
+        self.draining = True
+        if not self._tasks:
+            return True
+        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        return not pending
+
+    async def health(self, _: web.Request) -> web.Response:
+        """Alive (the bot is running)."""
+        return web.json_response({"ok": self.app.running})
+
+    async def ready(self, _: web.Request) -> web.Response:
+        """Ready for updates: running, not draining, every store answering."""
+        checks = {name: await _safe(check) for name, check in self.ready_checks.items()}
+        ok = self.app.running and not self.draining and all(checks.values())
+        return web.json_response({"ok": ok, "draining": self.draining, **checks},
+                                 status=200 if ok else 503)
+
+    async def metrics_page(self, _: web.Request) -> web.Response:
+        """Prometheus text format."""
+        return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+
+async def _safe(check: ReadyCheck) -> bool:
+    try:
+        return await asyncio.wait_for(check(), 3)
+    except Exception:
+        return False
+
+
+def _error(status: int, error: str) -> web.Response:
+    return web.json_response({"ok": False, "error": error}, status=status)
+
+
+def _unavailable(error: str) -> web.Response:
+    return web.json_response({"ok": False, "error": error}, status=503,
+                             headers={"Retry-After": str(RETRY_AFTER)})

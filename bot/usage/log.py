@@ -1,4 +1,7 @@
-"""The anonymous usage log: handlers enqueue events, one background task writes them to SQLite.
+"""The anonymous usage log: handlers enqueue events, one background task writes them out.
+
+The database is SQLite (:mod:`bot.usage.sqlitestore`) or PostgreSQL (:mod:`bot.usage.postgres`)
+behind :class:`bot.usage.store.Store`.
 
 Recording never waits or raises: :meth:`UsageLog.record` appends to a bounded in-memory queue;
 the writer drains it in batches, one transaction each. If the database fails (locked, read-only,
@@ -20,11 +23,11 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-import aiosqlite
-
 from bot.config import Settings
 from bot.usage import sqlite as usagedb
 from bot.usage import stats
+from bot.usage.sqlitestore import SqliteStore
+from bot.usage.store import Store
 from bot.usage.uniques import DailyUniques
 
 log = logging.getLogger(__name__)
@@ -33,13 +36,15 @@ MIN_BACKOFF = 0.05
 
 
 class UsageLog:
-    """The bot's :class:`~bot.usage.recorder.Recorder`: a queue and a writer for one file."""
+    """The bot's :class:`~bot.usage.recorder.Recorder`: a queue and a writer for one database."""
 
-    def __init__(self, path: Path, *, retention_days: int = 90, queue_size: int = 10_000,
+    def __init__(self, path: Path | Store, *, retention_days: int = 90, queue_size: int = 10_000,
                  batch_size: int = 1000, busy_timeout: float = 1.0, max_backoff: float = 30.0,
                  linger: float = 0.25, shutdown_grace: float = 5.0, report_wait: float = 2.0,
                  clock: Callable[[], datetime] = UTC_NOW) -> None:
-        self.path = path
+        self.store: Store = SqliteStore(path, busy_timeout=busy_timeout) if isinstance(
+            path, Path) else path
+        self.path = self.store.describe()
         self.retention_days = retention_days
         self.queue_size = queue_size
         self.batch_size = batch_size
@@ -54,8 +59,6 @@ class UsageLog:
         self._queue: deque[usagedb.Event | usagedb.Answer] = deque()
         self._pending: usagedb.Batch | None = None  # taken from the queue, not yet written
         self._unsaved_drops: Counter[str] = Counter()  # day -> dropped, not yet in the file
-        self._db: aiosqlite.Connection | None = None
-        self._file_id: tuple[int, int] | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -70,7 +73,12 @@ class UsageLog:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UsageLog:
-        """The log at ``BOT_DB_PATH`` with ``BOT_RETENTION_DAYS``."""
+        """The log in ``BOT_DATABASE_URL`` (or the file ``BOT_DB_PATH``), with retention."""
+        if settings.database_url:
+            from bot.usage.postgres import PostgresStore
+
+            return cls(PostgresStore(settings.database_url),
+                       retention_days=settings.retention_days)
         return cls(settings.db_path, retention_days=settings.retention_days)
 
     def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
@@ -117,8 +125,8 @@ class UsageLog:
         if self._task is not None:
             return
         try:
-            await self._open()
-        except usagedb.FAULTS as exc:
+            await self.store.open()
+        except self.store.faults as exc:
             self._failing = True
             log.error("usage log unavailable: cannot open %s (%s); the bot answers anyway and "
                       "keeps retrying in the background", self.path, _describe(exc))
@@ -139,7 +147,14 @@ class UsageLog:
         self._wake.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)  # a crash is logged already
-        await self._disconnect()
+        await self.store.close()
+
+    async def ready(self) -> bool:
+        """The database answers (for ``/readyz``)."""
+        try:
+            return not self._failing and await self.store.ready()
+        except self.store.faults:
+            return False
 
     async def flush(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
         """Wait until everything queued so far is written; False if that took too long."""
@@ -168,11 +183,11 @@ class UsageLog:
         await self.flush(timeout=self.report_wait)
         first, today = stats.period(days, self.clock().date())
         report = None
-        if self._db is not None:
+        if self.store.connected:
             try:
                 async with self._lock:
-                    report = await stats.collect(self._db, first, today)
-            except usagedb.FAULTS as exc:
+                    report = await self.store.collect(first, today)
+            except self.store.faults as exc:
                 log.warning("usage report failed: %s", _describe(exc))
         report = report or stats.unavailable(first, today)
         return replace(report, dropped=report.dropped + self.unsaved_drops, waiting=self.waiting)
@@ -209,11 +224,11 @@ class UsageLog:
         batch.dropped = Counter(self._unsaved_drops)
         try:
             async with self._lock:
-                await usagedb.write(await self._connection(), batch)
-        except usagedb.FAULTS as exc:
+                await self.store.write(batch)
+        except self.store.faults as exc:
             self._fault(exc)
-            if not usagedb.is_busy(exc):  # locked: only wait; anything else: a new start
-                await self._disconnect()
+            if self.store.must_reconnect(exc):  # locked: only wait; anything else: a new start
+                await self.store.close()
             return False
         self._unsaved_drops.subtract(batch.dropped)
         self._unsaved_drops = +self._unsaved_drops
@@ -224,36 +239,16 @@ class UsageLog:
         await self._daily_work()
         return True
 
-    async def _connection(self) -> aiosqlite.Connection:
-        if self._db is not None and self._file_id != usagedb.file_id(self.path):
-            log.warning("usage log: %s was removed or replaced; starting a new file", self.path)
-            await self._disconnect()
-        if self._db is None:
-            await self._open()
-        assert self._db is not None
-        return self._db
-
-    async def _open(self) -> None:
-        db = await usagedb.connect(self.path, busy_timeout=self.busy_timeout)
-        self._db, self._file_id = db, usagedb.file_id(self.path)
-
-    async def _disconnect(self) -> None:
-        db, self._db = self._db, None
-        if db is not None:
-            with suppress(*usagedb.FAULTS):  # a broken connection is gone either way
-                await db.close()
-
     async def _daily_work(self) -> None:
         """Rotate the unique-user key at midnight; roll old hours up into days, once a day."""
         today = self.clock().date()
         self.uniques.rotate(today)
-        if self._rolled_up == today or self._db is None:
+        if self._rolled_up == today or not self.store.connected:
             return
         try:
             async with self._lock:
-                removed = await usagedb.roll_up(
-                    self._db, today - timedelta(days=self.retention_days))
-        except usagedb.FAULTS as exc:
+                removed = await self.store.roll_up(today - timedelta(days=self.retention_days))
+        except self.store.faults as exc:
             self._fault(exc)
             return
         self._rolled_up = today

@@ -1,0 +1,68 @@
+"""Running one webhook worker: register the webhook, serve, and drain on SIGTERM.
+
+On SIGTERM or SIGINT the worker stops taking updates (``503`` with ``Retry-After``, and
+``/readyz`` says 503 so a balancer sends them elsewhere), finishes the ones in hand within
+:data:`DRAIN_SECONDS`, writes its queued usage events, and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.transport.webhook import WEBHOOK_PATH, WebhookServer
+
+log = logging.getLogger(__name__)
+
+DRAIN_SECONDS = 20.0
+
+
+async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
+                server: WebhookServer, stop: asyncio.Event, *, reuse_port: bool = False) -> None:
+    """Register the webhook with Telegram, serve until ``stop`` is set, then drain and stop."""
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
+    runner = web.AppRunner(server.web_app(), access_log=None)
+    async with app:
+        if app.post_init:
+            await app.post_init(app)
+        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
+                                  secret_token=settings.webhook_secret,
+                                  allowed_updates=Update.ALL_TYPES)
+        await app.start()
+        await runner.setup()
+        await web.TCPSite(runner, "0.0.0.0", settings.port, reuse_port=reuse_port).start()
+        log.info("webhook server listening on port %d", settings.port)
+        try:
+            await stop.wait()
+            log.info("stopping: refusing new updates, finishing %d in hand", server.in_flight)
+            if not await server.drain(DRAIN_SECONDS):
+                log.warning("stopped with %d updates unfinished; Telegram will redeliver them",
+                            server.in_flight)
+        finally:
+            await runner.cleanup()
+            await app.stop()
+            if app.post_shutdown:
+                await app.post_shutdown(app)
+
+
+def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
+                server: WebhookServer, *, reuse_port: bool = False) -> None:
+    """Run the webhook worker until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await serve(app, settings, server, stop, reuse_port=reuse_port)
+
+    asyncio.run(main())
