@@ -84,7 +84,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Print the usage figures ``/stats`` shows, read from the database file (no token needed)."""
+    """Print the usage figures ``/stats`` shows, read from the database (no token needed)."""
     import csv
 
     from bot.content.loader import load_content
@@ -94,7 +94,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     settings = _settings(require_token=False)
     path = args.db or settings.db_path
     try:
-        report = stats.read_file(path, args.days)
+        if settings.database_url and args.db is None:
+            from bot.usage.postgres import read_report
+
+            report = read_report(settings.database_url, args.days)
+        else:
+            report = stats.read_file(path, args.days)
     except stats.StatsError as exc:
         print(f"stats: {exc}", file=sys.stderr)
         return 1
