@@ -139,9 +139,10 @@ def webhook_server(app: Application) -> WebhookServer:  # type: ignore[type-arg]
         checks["database"] = services.usage.ready
     if shared is not None:
         checks["redis"] = shared.ready
-    server = WebhookServer(app, settings.webhook_secret, metrics=metrics, ready_checks=checks,
-                           delivery=SharedDelivery(shared) if shared is not None else None)
     usage = services.usage if isinstance(services.usage, UsageLog) else None
+    server = WebhookServer(app, settings.webhook_secret, metrics=metrics, ready_checks=checks,
+                           delivery=SharedDelivery(shared) if shared is not None else None,
+                           after_update=usage.settle if usage else None)
     metrics.watch(in_flight=lambda: server.in_flight, queue=app.update_queue.qsize,
                   dropped=lambda: usage.unsaved_drops if usage else 0,
                   waiting=lambda: usage.waiting if usage else 0)

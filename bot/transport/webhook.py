@@ -58,12 +58,14 @@ class WebhookServer:
     def __init__(self, app: Application, secret: str, *,  # type: ignore[type-arg]
                  delivery: Delivery | None = None, metrics: Metrics | None = None,
                  ready_checks: dict[str, ReadyCheck] | None = None,
+                 after_update: Callable[[], Awaitable[object]] | None = None,
                  deadline: float = DEADLINE, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.app = app
         self.secret = secret
         self.delivery = delivery or LocalDelivery()
         self.metrics = metrics or Metrics()
         self.ready_checks = ready_checks or {}
+        self.after_update = after_update  # e.g. wait until the update's usage is written
         self.deadline = deadline
         self.max_in_flight = max_in_flight
         self.draining = False
@@ -134,6 +136,8 @@ class WebhookServer:
         try:
             async with self.delivery.lock(chat_key(update)):
                 await self.app.process_update(update)
+            if self.after_update is not None:
+                await self.after_update()
         except Exception as exc:  # process_update gives handler errors to the error handler
             outcome = "failed"
             log.error("update not handled: %s", type(exc).__name__, exc_info=exc)

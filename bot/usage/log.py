@@ -15,53 +15,46 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 from bot.config import Settings
 from bot.usage import sqlite as usagedb
 from bot.usage import stats
+from bot.usage.queue import UTC_NOW, EventQueue
 from bot.usage.sqlitestore import SqliteStore
 from bot.usage.store import Store
-from bot.usage.uniques import DailyUniques
 
 log = logging.getLogger(__name__)
-UTC_NOW: Callable[[], datetime] = partial(datetime.now, UTC)
 MIN_BACKOFF = 0.05
 
 
-class UsageLog:
+class UsageLog(EventQueue):
     """The bot's :class:`~bot.usage.recorder.Recorder`: a queue and a writer for one database."""
 
     def __init__(self, path: Path | Store, *, retention_days: int = 90, queue_size: int = 10_000,
                  batch_size: int = 1000, busy_timeout: float = 1.0, max_backoff: float = 30.0,
                  linger: float = 0.25, shutdown_grace: float = 5.0, report_wait: float = 2.0,
                  clock: Callable[[], datetime] = UTC_NOW) -> None:
+        super().__init__(queue_size=queue_size, clock=clock)
+        self.written = 0  # queue items written, for settle()
         self.store: Store = SqliteStore(path, busy_timeout=busy_timeout) if isinstance(
             path, Path) else path
         self.path = self.store.describe()
         self.retention_days = retention_days
-        self.queue_size = queue_size
         self.batch_size = batch_size
         self.busy_timeout = busy_timeout
         self.max_backoff = max_backoff
         self.linger = linger  # how long the writer lets events gather into one transaction
         self.shutdown_grace = shutdown_grace
         self.report_wait = report_wait  # how long /stats waits for queued events to be written
-        self.clock = clock
-        self.uniques = DailyUniques()
-        self.closed = False
-        self._queue: deque[usagedb.Event | usagedb.Answer] = deque()
+        self._progress = asyncio.Event()  # replaced after each write; waiters hold the old one
         self._pending: usagedb.Batch | None = None  # taken from the queue, not yet written
-        self._unsaved_drops: Counter[str] = Counter()  # day -> dropped, not yet in the file
         self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
         self._stopping = asyncio.Event()
         self._hurry = asyncio.Event()  # flush or close: write now, don't linger
         self._lock = asyncio.Lock()  # one transaction or report query at a time
@@ -69,7 +62,6 @@ class UsageLog:
         self._failing = False
         self._deadline = 0.0
         self._rolled_up: date | None = None
-        self._hour: tuple[date, int, str] | None = None  # the current hour bucket, formatted
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UsageLog:
@@ -80,45 +72,6 @@ class UsageLog:
             return cls(PostgresStore(settings.database_url),
                        retention_days=settings.retention_days)
         return cls(settings.db_path, retention_days=settings.retention_days)
-
-    def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
-               user_id: int | None) -> None:
-        """Queue one event; the user id only decides whether today's count goes up."""
-        try:
-            now = self.clock()
-            if self._full(now):
-                return
-            new_user = user_id is not None and self.uniques.is_new(user_id, now.date())
-            self._put(usagedb.Event(self._hour_of(now), kind, section or "", chat_type, language,
-                                    new_user))
-        except Exception:  # recording must never break an answer
-            log.exception("usage event not recorded")
-
-    def answer(self, section: str, helpful: bool) -> None:
-        """Queue one 👍 (``helpful``) or 👎 for a section."""
-        try:
-            if not self._full(self.clock()):
-                self._put(usagedb.Answer(section, helpful))
-        except Exception:
-            log.exception("feedback answer not recorded")
-
-    def _hour_of(self, now: datetime) -> str:
-        """The hour bucket, formatted once an hour rather than once an event."""
-        if self._hour is None or self._hour[:2] != (now.date(), now.hour):
-            self._hour = (now.date(), now.hour, now.strftime("%Y-%m-%d %H:00"))
-        return self._hour[2]
-
-    def _full(self, now: datetime) -> bool:
-        if self.closed or len(self._queue) >= self.queue_size:
-            self._unsaved_drops[now.date().isoformat()] += 1
-            self._idle.clear()
-            return True
-        return False
-
-    def _put(self, item: usagedb.Event | usagedb.Answer) -> None:
-        self._queue.append(item)
-        self._idle.clear()
-        self._wake.set()
 
     async def start(self) -> None:
         """Open the database and start the writer; an unusable database is logged, not raised."""
@@ -168,15 +121,28 @@ class UsageLog:
             return False
         return True
 
+    async def settle(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
+        """Wait until the events queued so far (not later ones) are written; False: too long.
+
+        A webhook worker calls this before answering Telegram, so an update it has answered is
+        counted even if the worker dies a moment later.
+        """
+        target, loop = self.queued, asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.written < target and self._task is not None and not self._task.done():
+            progress = self._progress
+            self._hurry.set()
+            self._wake.set()
+            try:
+                await asyncio.wait_for(progress.wait(), deadline - loop.time())
+            except TimeoutError:
+                return False
+        return self.written >= target
+
     @property
     def waiting(self) -> int:
         """Events queued or being written."""
         return len(self._queue) + (self._pending.items if self._pending else 0)
-
-    @property
-    def unsaved_drops(self) -> int:
-        """Events dropped and not yet counted in the file."""
-        return sum(self._unsaved_drops.values())
 
     async def report(self, days: int) -> stats.Report:
         """Figures for the last ``days`` days (UTC), including what is still in memory."""
@@ -232,6 +198,9 @@ class UsageLog:
             return False
         self._unsaved_drops.subtract(batch.dropped)
         self._unsaved_drops = +self._unsaved_drops
+        self.written += batch.items
+        self._progress.set()
+        self._progress = asyncio.Event()
         if self._failing:
             self._failing = False
             log.info("usage log: writing to %s again", self.path)
