@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_dotenv
 from bot.content.loader import ContentError
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 
 def _settings(*, require_token: bool) -> Settings:
@@ -18,27 +24,46 @@ def _settings(*, require_token: bool) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set."""
-    from telegram import Update
+    """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set.
 
-    from bot.app import build_application, webhook_server
-    from bot.logs import setup_logging
+    Waits for Telegram with back-off while it is unreachable; a rejected token is one line on
+    stderr and exit code 2 (see bot/startup.py). ``--workers N`` starts N webhook workers.
+    """
+    from bot.logs import install_excepthook, setup_logging
+    from bot.startup import StartupFailed, Stopped, run_until_stopped
 
     settings = _settings(require_token=True)
     settings.check_workers(args.workers)
-    setup_logging(secrets=(settings.token, settings.webhook_secret or ""))
+    secrets = (settings.token, settings.webhook_secret or "")
+    setup_logging(secrets=secrets)
+    install_excepthook(secrets)
     if args.workers > 1:
         from bot.transport.workers import supervise
 
         return supervise(args.workers)
-    app = build_application(settings)
+    try:
+        run_until_stopped(settings, partial(_serve, reuse_port=args.worker))
+    except StartupFailed as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except Stopped:
+        return 0
+    return 0
+
+
+def _serve(app: Application, settings: Settings,  # type: ignore[type-arg]
+           *, reuse_port: bool = False) -> None:
+    """Run ``app`` until a stop signal: webhook server or long polling."""
+    from telegram import Update
+
+    from bot.app import webhook_server
+
     if settings.webhook_url:
         from bot.transport.serving import run_webhook
 
-        run_webhook(app, settings, webhook_server(app), reuse_port=args.worker)
+        run_webhook(app, settings, webhook_server(app), reuse_port=reuse_port)
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -125,9 +150,20 @@ def _workers(raw: str) -> int:
     return int(raw)
 
 
+def _version() -> str:
+    try:
+        return metadata.version("liverbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m bot`` and the ``liverbot`` script."""
+    from bot.logs import install_excepthook
+
+    install_excepthook()  # an uncaught error never prints a token (cmd_run adds the secrets)
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"liverbot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
     run.add_argument("--workers", type=_workers, default=1,

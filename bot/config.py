@@ -19,6 +19,16 @@ _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _data_root() -> Path:
+    """Where ``content/`` and ``templates/`` are: inside the installed package (``bot/_data``,
+    copied there by setup.py when the wheel is built), else at the top of the checkout."""
+    packaged = Path(__file__).resolve().parent / "_data"
+    return packaged if (packaged / "templates").is_dir() else PROJECT_ROOT
+
+
+DATA_ROOT = _data_root()
+
+
 class ConfigError(ValueError):
     """A missing or malformed setting; the message is one line meant for the operator."""
 
@@ -37,8 +47,8 @@ class Settings:
     port: int = 8443
     database_url: str | None = field(default=None, repr=False)  # may hold a password
     redis_url: str | None = field(default=None, repr=False)
-    content_dir: Path = PROJECT_ROOT / "content" / "en"
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    content_dir: Path = DATA_ROOT / "content" / "en"
+    templates_dir: Path = DATA_ROOT / "templates"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -72,6 +82,8 @@ class Settings:
             port=_parse_int(env, "BOT_PORT", 8443, low=1, high=65535),
             database_url=_parse_url(env, "BOT_DATABASE_URL", ("postgresql://", "postgres://")),
             redis_url=_parse_url(env, "BOT_REDIS_URL", ("redis://", "rediss://", "unix://")),
+            content_dir=_parse_dir(env, "BOT_CONTENT_DIR", DATA_ROOT / "content") / "en",
+            templates_dir=_parse_dir(env, "BOT_TEMPLATES_DIR", DATA_ROOT / "templates"),
         )
 
     def check_workers(self, workers: int) -> None:
@@ -117,6 +129,14 @@ def _parse_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> s
     if not raw.startswith(schemes) or any(c.isspace() for c in raw):
         raise ConfigError(f"{name} must be a URL starting with {' or '.join(schemes)}.")
     return raw
+def _parse_dir(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise ConfigError(f"{name} must be an existing folder, got {raw!r}.")
+    return path
 
 
 def load_dotenv(path: Path, env: dict[str, str]) -> None:

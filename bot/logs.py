@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import traceback
+import types
 
 _TOKEN_RE = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{20,}")
 _TOKEN_URL_RE = re.compile(r"(/bot)[^/\s]+")
@@ -49,3 +52,16 @@ def setup_logging(level: int = logging.INFO, secrets: tuple[str, ...] = ()) -> N
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def install_excepthook(secrets: tuple[str, ...] = ()) -> None:
+    """Print uncaught exceptions with the same redaction as log records (tokens, secrets)."""
+    cleaner = RedactingFilter(secrets)
+
+    def hook(kind: type[BaseException], value: BaseException,
+             tb: types.TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(cleaner._clean(text))
+        sys.stderr.flush()
+
+    sys.excepthook = hook
