@@ -16,6 +16,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     LinkPreviewOptions,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -54,12 +55,20 @@ from bot.transport.retry import RetryingRequest
 from bot.transport.shared import SharedDelivery, SharedState
 from bot.transport.sharedlimit import SharedRateLimiter
 from bot.transport.webhook import WebhookServer
+from bot.usage.budget import PersonBudget
 from bot.usage.log import UsageLog
 
 log = logging.getLogger(__name__)
 
 # Only new messages trigger commands: an edited "/start" must not be answered twice.
 NEW = filters.UpdateType.MESSAGE
+# The kinds of update the handlers below handle, and so the only ones asked of Telegram (for
+# getUpdates and setWebhook): not member joins with names, reactions, poll answers, business
+# messages or channel posts. tests/test_security.py checks this matches register_handlers.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY,
+    Update.CHOSEN_INLINE_RESULT, Update.MY_CHAT_MEMBER,
+)
 BUILT_IN = {"start": "Welcome and main menu", "menu": "Main menu", "help": "All commands",
             "privacy": "What this bot records (nothing about you)",
             "search": "Find topics in your own words, e.g. /search what is AFP"}
@@ -100,6 +109,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         services = dataclasses.replace(services, shared=shared, recent=SharedRepeats(shared))
     if services.recent is None:  # in-memory group etiquette state belongs to this app only
         services = dataclasses.replace(services, recent=RecentAnswers())
+    if services.budget is None:  # so are the per-person token buckets
+        services = dataclasses.replace(services, budget=PersonBudget())
     metrics = services.metrics
     assert metrics is not None
     builder = (
@@ -173,7 +184,7 @@ def register_handlers(app: Application, content: Content) -> None:  # type: igno
         ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated),
         # Catch-alls: edits, unknown commands, plain text (a question), messages without text.
-        MessageHandler(filters.UpdateType.EDITED, fallback.edited),
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, fallback.edited),
         MessageHandler(filters.COMMAND & NEW, fallback.unknown_command),
         MessageHandler(filters.TEXT & NEW & ~filters.COMMAND, search.text),
         MessageHandler(NEW & ~filters.TEXT, fallback.unsupported),

@@ -41,7 +41,7 @@ class Settings:
     api_base_url: str = DEFAULT_API_BASE_URL
     admin_ids: frozenset[int] = frozenset()
     db_path: Path = DEFAULT_DB_PATH
-    retention_days: int = 90
+    retention_days: int = 7  # days hourly counts are kept before roll-up (at most 7)
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     port: int = 8443
@@ -76,7 +76,7 @@ class Settings:
             api_base_url=base,
             admin_ids=_parse_ids(env.get("BOT_ADMIN_IDS", "")),
             db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULT_DB_PATH),
-            retention_days=_parse_int(env, "BOT_RETENTION_DAYS", 90, low=1, high=3650),
+            retention_days=_parse_int(env, "BOT_RETENTION_DAYS", 7, low=1, high=7),
             webhook_url=webhook_url,
             webhook_secret=secret,
             port=_parse_int(env, "BOT_PORT", 8443, low=1, high=65535),

@@ -17,6 +17,7 @@ from bot.search.views import SearchViews
 from bot.transport.metrics import Metrics
 from bot.transport.recent import RepeatMemory
 from bot.transport.shared import SharedState
+from bot.usage.budget import PersonBudget
 from bot.usage.recorder import Recorder
 
 SERVICES_KEY = "services"
@@ -40,6 +41,7 @@ class Services:
     # Several workers: the Redis connection they share (None in a single process).
     shared: SharedState | None = None
     metrics: Metrics | None = None
+    budget: PersonBudget | None = None  # costly requests per person (in memory, per day)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):

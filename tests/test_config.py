@@ -17,7 +17,7 @@ def test_defaults() -> None:
     settings = Settings.from_env({"BOT_TOKEN": TOKEN})
     assert settings.api_base_url == DEFAULT_API_BASE_URL
     assert settings.admin_ids == frozenset()
-    assert settings.retention_days == 90
+    assert settings.retention_days == 7
     assert settings.webhook_url is None
     assert TOKEN not in repr(settings)
 
@@ -29,7 +29,7 @@ def test_all_values_parsed() -> None:
             "BOT_API_BASE_URL": "http://127.0.0.1:9/bot",
             "BOT_ADMIN_IDS": " 12, 34 ,",
             "BOT_DB_PATH": "/tmp/x.db",
-            "BOT_RETENTION_DAYS": "30",
+            "BOT_RETENTION_DAYS": "5",
             "BOT_WEBHOOK_URL": "https://example.org/hook",
             "BOT_WEBHOOK_SECRET": "s3cret_-X",
             "BOT_PORT": "8080",
@@ -37,7 +37,7 @@ def test_all_values_parsed() -> None:
     )
     assert settings.admin_ids == frozenset({12, 34})
     assert settings.db_path == Path("/tmp/x.db")
-    assert (settings.retention_days, settings.port) == (30, 8080)
+    assert (settings.retention_days, settings.port) == (5, 8080)
     assert settings.webhook_secret == "s3cret_-X"
 
 
@@ -49,6 +49,7 @@ def test_all_values_parsed() -> None:
         ({"BOT_TOKEN": TOKEN, "BOT_ADMIN_IDS": "12,abc"}, "BOT_ADMIN_IDS"),
         ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "-3"}, "BOT_RETENTION_DAYS"),
         ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "0"}, "BOT_RETENTION_DAYS"),
+        ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "30"}, "BOT_RETENTION_DAYS"),
         ({"BOT_TOKEN": TOKEN, "BOT_PORT": "99999"}, "BOT_PORT"),
         ({"BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": "ftp://x"}, "BOT_API_BASE_URL"),
         ({"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "http://x.org"}, "https://"),

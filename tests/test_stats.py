@@ -45,12 +45,15 @@ def texts(request_: RecordingRequest) -> list[str]:
     return [c.params["text"] for c in request_.sent("sendMessage")]
 
 
-def test_small_counts_are_suppressed() -> None:
-    assert [stats.shown(n) for n in (0, 1, 4, 5, 123)] == ["0", "<5", "<5", "5", "123"]
+def test_small_counts_are_suppressed_and_the_rest_rounded() -> None:
+    assert [stats.shown(n) for n in (0, 1, 4, 5, 7, 8, 12, 13, 123)] == [
+        "<5", "<5", "<5", "5", "5", "10", "10", "15", "125"]
+    assert stats.listed((("a", 12), ("b", 4), ("c", 5))) == (("a", 12), ("c", 5))
+    assert [stats.percent(y, 8) for y in (0, 1, 6, 8)] == [0, 10, 80, 100]
 
 
 def test_sparkline() -> None:
-    assert stats.sparkline((0, 1, 2, 8)) == "▁▂▃█"
+    assert stats.sparkline((0, 4, 10, 20)) == "▁▁▅█"  # 4 looks like none
     assert stats.sparkline((0, 0, 0)) == "▁▁▁"
     long = stats.sparkline(tuple(range(62)))
     assert len(long) == 31  # two days a block, to fit a phone's line
@@ -65,16 +68,15 @@ async def test_admin_sees_the_figures(app: Any, request_: RecordingRequest,
     sections = services.content.sections
     assert "Usage, last 7 days" in text
     assert "Interactions: <b>15</b>" in text
-    assert f"1. {sections['colorectal'].label}: 12" in text
-    assert f"2. {sections['breast'].label}: &lt;5" in text
-    assert "commands 12 · buttons &lt;5" in text
-    assert "private 12 · groups &lt;5" in text
-    assert "en 12 · de &lt;5" in text
-    assert f"{sections['overview'].label}: 75% 👍 of 8 answers" in text
-    assert f"{sections['breast'].label}: fewer than 5 answers" in text
+    assert f"1. {sections['colorectal'].label}: 10" in text  # 12, rounded to 5
+    assert sections["breast"].label not in text  # read 3 times: not named at all
+    assert "<b>How</b>: commands 10\n" in text
+    assert "<b>Where</b>: private 10\n" in text
+    assert "<b>Languages</b>: en 10\n" in text
+    assert f"{sections['overview'].label}: 80% 👍 of 10 answers" in text  # 6 of 8
     assert "Events dropped: <b>0</b>" in text
     # 12 people today, none on the 6 days before: 12 / 7 on average
-    assert "Different people a day: &lt;5 on average, 12 at most" in text
+    assert "Different people a day: &lt;5 on average, 10 at most" in text
     assert visible_length(text) <= MAX_MESSAGE
 
 
@@ -192,8 +194,8 @@ def test_cli_prints_the_same_figures(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "Usage, last 30 days" in out
     assert "Interactions: 15" in out
     assert "<b>" not in out
-    assert ": <5" in out
-    assert "75% 👍 of 8 answers" in out
+    assert "on average, 10 at most" in out
+    assert "80% 👍 of 10 answers" in out
 
 
 def test_cli_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -202,9 +204,9 @@ def test_cli_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert table[0] == ["metric", "key", "value"]
     assert ["total", "", "15"] in table
-    assert ["section", "colorectal", "12"] in table
-    assert ["section", "breast", "<5"] in table
-    assert ["helpful", "overview", "6"] in table
+    assert ["section", "colorectal", "10"] in table
+    assert not [r for r in table if r[1] == "breast"]  # too few to be named
+    assert ["helpful", "overview", "5"] in table
     assert ["not_helpful", "overview", "<5"] in table
     assert ["dropped", "", "0"] in table
     assert len([r for r in table if r[0] == "day"]) == 7

@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import Chat, Update
 
 from bot.context import BotContext
+from bot.handlers.budget import within_budget
 from bot.handlers.send import reply
 from bot.handlers.track import track
 from bot.search.views import stats_section
@@ -37,6 +38,8 @@ async def command(update: Update, context: BotContext) -> None:
 
 async def _answer(update: Update, context: BotContext, words: str) -> None:
     services = context.services
+    if not await within_budget(update, context):
+        return
     answer = services.search.answer(words, MAX_RESULTS)
     track(update, context, "search", stats_section(answer))
     await reply(update, services.search_views.answer(answer))

@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Sequence
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -25,7 +25,8 @@ DRAIN_SECONDS = 20.0
 
 
 async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
-                server: WebhookServer, stop: asyncio.Event, *, reuse_port: bool = False) -> None:
+                server: WebhookServer, stop: asyncio.Event,
+                allowed_updates: Sequence[str] | None = None, *, reuse_port: bool = False) -> None:
     """Register the webhook with Telegram, serve until ``stop`` is set, then drain and stop."""
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
@@ -35,7 +36,7 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
             await app.post_init(app)
         await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
                                   secret_token=settings.webhook_secret,
-                                  allowed_updates=Update.ALL_TYPES)
+                                  allowed_updates=allowed_updates)
         await app.start()
         await runner.setup()
         await web.TCPSite(runner, "0.0.0.0", settings.port, reuse_port=reuse_port).start()
@@ -54,8 +55,9 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
 
 
 def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
-                server: WebhookServer, *, reuse_port: bool = False) -> None:
-    """Run the webhook worker until SIGINT or SIGTERM."""
+                server: WebhookServer, allowed_updates: Sequence[str] | None = None, *,
+                reuse_port: bool = False) -> None:
+    """Run the webhook worker until SIGINT or SIGTERM, asking only for ``allowed_updates``."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -63,6 +65,6 @@ def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        await serve(app, settings, server, stop, reuse_port=reuse_port)
+        await serve(app, settings, server, stop, allowed_updates, reuse_port=reuse_port)
 
     asyncio.run(main())

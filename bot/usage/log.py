@@ -25,6 +25,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.usage import sqlite as usagedb
 from bot.usage import stats
+from bot.usage.batch import Batch
 from bot.usage.queue import UTC_NOW, EventQueue
 from bot.usage.sqlitestore import SqliteStore
 from bot.usage.store import Store
@@ -36,7 +37,7 @@ MIN_BACKOFF = 0.05
 class UsageLog(EventQueue):
     """The bot's :class:`~bot.usage.recorder.Recorder`: a queue and a writer for one database."""
 
-    def __init__(self, path: Path | Store, *, retention_days: int = 90, queue_size: int = 10_000,
+    def __init__(self, path: Path | Store, *, retention_days: int = 7, queue_size: int = 10_000,
                  batch_size: int = 1000, busy_timeout: float = 1.0, max_backoff: float = 30.0,
                  linger: float = 0.25, shutdown_grace: float = 5.0, report_wait: float = 2.0,
                  clock: Callable[[], datetime] = UTC_NOW) -> None:
@@ -45,7 +46,7 @@ class UsageLog(EventQueue):
         self.store: Store = SqliteStore(path, busy_timeout=busy_timeout) if isinstance(
             path, Path) else path
         self.path = self.store.describe()
-        self.retention_days = retention_days
+        self.retention_days = min(retention_days, usagedb.MAX_HOURLY_DAYS)  # hours kept
         self.batch_size = batch_size
         self.busy_timeout = busy_timeout
         self.max_backoff = max_backoff
@@ -53,7 +54,7 @@ class UsageLog(EventQueue):
         self.shutdown_grace = shutdown_grace
         self.report_wait = report_wait  # how long /stats waits for queued events to be written
         self._progress = asyncio.Event()  # replaced after each write; waiters hold the old one
-        self._pending: usagedb.Batch | None = None  # taken from the queue, not yet written
+        self._pending: Batch | None = None  # taken from the queue, not yet written
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._hurry = asyncio.Event()  # flush or close: write now, don't linger
@@ -82,7 +83,7 @@ class UsageLog(EventQueue):
         except self.store.faults as exc:
             self._failing = True
             log.error("usage log unavailable: cannot open %s (%s); the bot answers anyway and "
-                      "keeps retrying in the background", self.path, _describe(exc))
+                      "keeps retrying in the background", self.path, usagedb.describe(exc))
         await self._daily_work()
         self._task = asyncio.create_task(self._run(), name="usage-writer")
         self._task.add_done_callback(_report_crash)
@@ -154,7 +155,7 @@ class UsageLog(EventQueue):
                 async with self._lock:
                     report = await self.store.collect(first, today)
             except self.store.faults as exc:
-                log.warning("usage report failed: %s", _describe(exc))
+                log.warning("usage report failed: %s", usagedb.describe(exc))
         report = report or stats.unavailable(first, today)
         return replace(report, dropped=report.dropped + self.unsaved_drops, waiting=self.waiting)
 
@@ -180,13 +181,13 @@ class UsageLog(EventQueue):
             else:
                 await self._back_off()
 
-    def _take(self) -> usagedb.Batch:
-        batch = usagedb.Batch()
+    def _take(self) -> Batch:
+        batch = Batch()
         while self._queue and batch.items < self.batch_size:
             batch.add(self._queue.popleft())
         return batch
 
-    async def _write(self, batch: usagedb.Batch) -> bool:
+    async def _write(self, batch: Batch) -> bool:
         batch.dropped = Counter(self._unsaved_drops)
         try:
             async with self._lock:
@@ -252,7 +253,7 @@ class UsageLog(EventQueue):
         if not self._failing:
             log.warning("usage log: cannot write to %s (%s); retrying with back-off, events "
                         "that do not fit in the queue are counted as dropped", self.path,
-                        _describe(exc))
+                        usagedb.describe(exc))
         self._failing = True
 
 
@@ -260,7 +261,3 @@ def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("usage log: the writer stopped; events are no longer written",
                   exc_info=task.exception())
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"

@@ -1,8 +1,9 @@
 """The usage counts in PostgreSQL (asyncpg), shared by several webhook workers.
 
-The same tables with the same meaning as the SQLite file (:mod:`bot.usage.sqlite`): counts per
-UTC hour, kind, section, chat type and language; daily roll-ups; people per day; drops; 👍/👎.
-Nothing that could hold a person. Each worker adds its batches with ``INSERT … ON CONFLICT DO
+The same tables with the same meaning and rules as the SQLite file (:mod:`bot.usage.sqlite`):
+marginal counts (per UTC hour, kind, section and chat type; languages per day apart), hourly
+rows rolled up into days after at most a week, people per day, drops, 👍/👎. Nothing that could
+hold a person. Each worker adds its batches with ``INSERT … ON CONFLICT DO
 UPDATE`` in one transaction, rows in key order so that two workers never deadlock. Migrations
 are numbered and applied under an advisory lock, so workers starting together apply each once;
 the retention roll-up takes another advisory lock and is skipped by a worker that finds it
@@ -16,18 +17,23 @@ from datetime import date, timedelta
 import asyncpg
 
 from bot.usage import stats
-from bot.usage.sqlite import Batch, SchemaError
+from bot.usage.batch import Batch
+from bot.usage.sqlite import SchemaError
 
+# Schema version 2 of bot/usage/sqlite.py (marginals: languages in a table of their own), the
+# first and so far only migration here. Append new ones; never edit an applied one.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE events (
         hour TEXT NOT NULL, kind TEXT NOT NULL, section TEXT NOT NULL,
-        chat_type TEXT NOT NULL, language TEXT NOT NULL, n BIGINT NOT NULL,
-        PRIMARY KEY (hour, kind, section, chat_type, language));
+        chat_type TEXT NOT NULL, n BIGINT NOT NULL,
+        PRIMARY KEY (hour, kind, section, chat_type));
     CREATE TABLE daily (
         day TEXT NOT NULL, kind TEXT NOT NULL, section TEXT NOT NULL,
-        chat_type TEXT NOT NULL, language TEXT NOT NULL, n BIGINT NOT NULL,
-        PRIMARY KEY (day, kind, section, chat_type, language));
+        chat_type TEXT NOT NULL, n BIGINT NOT NULL,
+        PRIMARY KEY (day, kind, section, chat_type));
+    CREATE TABLE languages (day TEXT NOT NULL, language TEXT NOT NULL, n BIGINT NOT NULL,
+                            PRIMARY KEY (day, language));
     CREATE TABLE daily_users (day TEXT PRIMARY KEY, n BIGINT NOT NULL);
     CREATE TABLE dropped (day TEXT PRIMARY KEY, n BIGINT NOT NULL);
     CREATE TABLE feedback (section TEXT PRIMARY KEY, helpful BIGINT NOT NULL,
@@ -37,10 +43,11 @@ MIGRATIONS: tuple[str, ...] = (
 MIGRATE_LOCK = 0x6C69_7665_7201  # advisory lock ids: "liver" + 1 / 2
 ROLL_UP_LOCK = 0x6C69_7665_7202
 
-_KEY = "(hour, kind, section, chat_type, language)"
-_ADD_EVENTS = f"""
-    INSERT INTO events {_KEY[:-1]}, n) VALUES ($1, $2, $3, $4, $5, $6)
-    ON CONFLICT {_KEY} DO UPDATE SET n = events.n + excluded.n"""
+_ADD_EVENTS = """
+    INSERT INTO events (hour, kind, section, chat_type, n) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (hour, kind, section, chat_type) DO UPDATE SET n = events.n + excluded.n"""
+_ADD_LANGUAGES = """INSERT INTO languages (day, language, n) VALUES ($1, $2, $3)
+    ON CONFLICT (day, language) DO UPDATE SET n = languages.n + excluded.n"""
 _ADD_USERS = """INSERT INTO daily_users (day, n) VALUES ($1, $2)
     ON CONFLICT (day) DO UPDATE SET n = daily_users.n + excluded.n"""
 _SET_USERS = """INSERT INTO daily_users (day, n) VALUES ($1, $2)
@@ -51,10 +58,10 @@ _ADD_FEEDBACK = """INSERT INTO feedback (section, helpful, not_helpful) VALUES (
     ON CONFLICT (section) DO UPDATE SET helpful = feedback.helpful + excluded.helpful,
         not_helpful = feedback.not_helpful + excluded.not_helpful"""
 _ROLL_UP = """
-    INSERT INTO daily (day, kind, section, chat_type, language, n)
-    SELECT substr(hour, 1, 10), kind, section, chat_type, language, sum(n)
-    FROM events WHERE hour < $1 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (day, kind, section, chat_type, language) DO UPDATE SET n = daily.n + excluded.n"""
+    INSERT INTO daily (day, kind, section, chat_type, n)
+    SELECT substr(hour, 1, 10), kind, section, chat_type, sum(n)
+    FROM events WHERE hour < $1 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (day, kind, section, chat_type) DO UPDATE SET n = daily.n + excluded.n"""
 
 
 class PostgresStore:
@@ -116,6 +123,9 @@ class PostgresStore:
             if batch.events:
                 await conn.executemany(_ADD_EVENTS, sorted(
                     (*key, n) for key, n in batch.events.items()))
+            if batch.languages:
+                await conn.executemany(_ADD_LANGUAGES, sorted(
+                    (*key, n) for key, n in batch.languages.items()))
             if batch.users:
                 await conn.executemany(_ADD_USERS, sorted(batch.users.items()))
             if batch.dropped:
@@ -139,15 +149,20 @@ class PostgresStore:
             cutoff = before.isoformat()
             await conn.execute(_ROLL_UP, cutoff)
             status = await conn.execute("DELETE FROM events WHERE hour < $1", cutoff)
-        return int(status.rsplit(" ", 1)[-1])
+        removed = int(status.rsplit(" ", 1)[-1])
+        if removed:  # the deleted hourly rows are gone from the table files, not only hidden
+            async with self._need().acquire() as conn:
+                await conn.execute("VACUUM events")
+        return removed
 
     async def collect(self, first: date, last: date) -> stats.Report:
         """The same figures as from SQLite (:func:`bot.usage.stats.build`)."""
         start, end = first.isoformat(), (last + timedelta(days=1)).isoformat()
-        sql = stats.EVENTS_SQL.replace("?", "$%d")
-        sql = sql % (1, 2, 1, 2)
+        sql = stats.EVENTS_SQL.replace("?", "$%d") % (1, 2, 1, 2)
+        languages_sql = stats.LANGUAGES_SQL.replace("?", "$%d") % (1, 2)
         async with self._need().acquire() as conn:
             events = [tuple(row) for row in await conn.fetch(sql, start, end)]
+            languages = {r[0]: int(r[1]) for r in await conn.fetch(languages_sql, start, end)}
             people = {row[0]: int(row[1]) for row in await conn.fetch(
                 "SELECT day, n FROM daily_users WHERE day >= $1 AND day < $2", start, end)}
             dropped = await conn.fetchval(
@@ -156,8 +171,8 @@ class PostgresStore:
             feedback = tuple((r[0], int(r[1]), int(r[2])) for r in await conn.fetch(
                 "SELECT section, helpful, not_helpful FROM feedback "
                 "ORDER BY helpful + not_helpful DESC, section COLLATE \"C\""))
-        events = [(*row[:5], int(row[5])) for row in events]
-        return stats.build(first, last, events, people, int(dropped), feedback)
+        events = [(*row[:4], int(row[4])) for row in events]
+        return stats.build(first, last, events, languages, people, int(dropped), feedback)
 
     async def ready(self) -> bool:
         """A query answers."""

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import partial
 
-from bot.usage import sqlite as usagedb
+from bot.usage.batch import Answer, Event
+from bot.usage.buckets import language_bucket
 from bot.usage.uniques import DailyUniques
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class EventQueue:
         self.uniques = DailyUniques()
         self.closed = False
         self.queued = 0  # queue items ever queued
-        self._queue: deque[usagedb.Event | usagedb.Answer] = deque()
+        self._queue: deque[Event | Answer] = deque()
         self._unsaved_drops: Counter[str] = Counter()  # day -> dropped, not yet in the file
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -42,14 +43,14 @@ class EventQueue:
 
     def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
                user_id: int | None) -> None:
-        """Queue one event; the user id only decides whether today's count goes up."""
+        """Queue one event (language folded into its bucket); the user id only counts uniques."""
         try:
             now = self.clock()
             if self._full(now):
                 return
             new_user = user_id is not None and self.uniques.is_new(user_id, now.date())
-            self._put(usagedb.Event(self._hour_of(now), kind, section or "", chat_type, language,
-                                    new_user))
+            self._put(Event(self._hour_of(now), kind, section or "", chat_type,
+                            language_bucket(language), new_user))
         except Exception:  # recording must never break an answer
             log.exception("usage event not recorded")
 
@@ -57,7 +58,7 @@ class EventQueue:
         """Queue one 👍 (``helpful``) or 👎 for a section."""
         try:
             if not self._full(self.clock()):
-                self._put(usagedb.Answer(section, helpful))
+                self._put(Answer(section, helpful))
         except Exception:
             log.exception("feedback answer not recorded")
 
@@ -74,7 +75,7 @@ class EventQueue:
             return True
         return False
 
-    def _put(self, item: usagedb.Event | usagedb.Answer) -> None:
+    def _put(self, item: Event | Answer) -> None:
         self.queued += 1
         self._queue.append(item)
         self._idle.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import aiosqlite
 
 from bot.usage import sqlite as usagedb
 from bot.usage import stats
+from bot.usage.batch import Batch
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +47,14 @@ class SqliteStore:
     async def close(self) -> None:
         """Close the file."""
         db, self._db = self._db, None
-        if db is not None:
-            with suppress(*usagedb.FAULTS):
-                await db.close()
+        if db is not None:  # leave no trail of increments in the WAL
+            await usagedb.close(db, truncate_wal=True)
 
     def must_reconnect(self, exc: BaseException) -> bool:
         """Locked by someone else: only wait. Anything else: a new start."""
         return not usagedb.is_busy(exc)
 
-    async def write(self, batch: usagedb.Batch) -> None:
+    async def write(self, batch: Batch) -> None:
         """One ``BEGIN IMMEDIATE`` transaction."""
         await self.open()
         assert self._db is not None

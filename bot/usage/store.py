@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from bot.usage.sqlite import Batch
+from bot.usage.batch import Batch
 from bot.usage.stats import Report
 
 
