@@ -97,7 +97,7 @@ async def test_two_workers_add_up_without_losing_a_count(database_url: str) -> N
 async def test_cli_stats_reads_postgres(database_url: str, tmp_path: Path) -> None:
     log = UsageLog(PostgresStore(database_url))
     await log.start()
-    for _ in range(7):
+    for _ in range(10):
         log.record("command", "breast", chat_type="private", language="en", user_id=None)
     await log.close()
     env = {"BOT_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin",
@@ -107,4 +107,4 @@ async def test_cli_stats_reads_postgres(database_url: str, tmp_path: Path) -> No
         stdout=asyncio.subprocess.PIPE)
     out = (await proc.communicate())[0].decode()
     assert proc.returncode == 0
-    assert "section,breast,7" in out
+    assert "section,breast,10" in out
