@@ -57,6 +57,7 @@ from bot.transport.sharedlimit import SharedRateLimiter
 from bot.transport.webhook import WebhookServer
 from bot.usage.budget import PersonBudget
 from bot.usage.log import UsageLog
+from bot.usage.shareduniques import SharedUniques
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     if settings.redis_url and services.shared is None:  # state shared by several workers
         shared = SharedState(settings.redis_url)
         services = dataclasses.replace(services, shared=shared, recent=SharedRepeats(shared))
+        if isinstance(services.usage, UsageLog):  # one count of people for all workers
+            services.usage.uniques = SharedUniques(shared)
     if services.recent is None:  # in-memory group etiquette state belongs to this app only
         services = dataclasses.replace(services, recent=RecentAnswers())
     if services.budget is None:  # so are the per-person token buckets

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from telegram.error import RetryAfter
 
@@ -14,9 +15,13 @@ from bot.transport.delivery import BUSY, DONE, NEW
 from bot.transport.repeats import SharedRepeats
 from bot.transport.shared import SharedDelivery, SharedState
 from bot.transport.sharedlimit import SharedRateLimiter
-from tests.servicekit import redis_server, redis_url
+from bot.usage.log import UsageLog
+from bot.usage.postgres import PostgresStore
+from bot.usage.shareduniques import SharedUniques
+from tests.servicekit import database_url, postgres_server, redis_server, redis_url
+from tests.usagekit import FakeClock
 
-__all__ = ["redis_server", "redis_url"]
+__all__ = ["database_url", "postgres_server", "redis_server", "redis_url"]
 pytestmark = pytest.mark.services
 
 GROUP = -1001234509876
@@ -129,3 +134,38 @@ async def test_persistence_is_checked_and_warned_about(redis_url: str,
     finally:
         await state.redis.config_set("appendonly", "no")
         await state.close()
+
+
+async def test_people_are_counted_once_across_workers_and_the_day_closed_into_the_db(
+        redis_url: str, database_url: str) -> None:
+    clock = FakeClock()
+    states = await two_workers(redis_url)
+    logs = [UsageLog(PostgresStore(database_url), clock=clock, linger=0) for _ in states]
+    for log, state in zip(logs, states, strict=True):
+        log.uniques = SharedUniques(state)
+        await log.start()
+    try:
+        for person in range(1, 51):  # 1..50 on one worker, 26..75 on the other
+            logs[0].record("command", "breast", chat_type="private", language="en",
+                           user_id=person)
+            logs[1].record("command", "breast", chat_type="private", language="en",
+                           user_id=person + 25)
+        assert all([await log.flush() for log in logs])
+        report = await logs[1].report(1)
+        assert abs(report.people[-1] - 75) <= 1  # a HyperLogLog: 0.8 % standard error
+        day = clock.now.date().isoformat()
+        assert await states[0].redis.exists(f"liverbot:users:{day}")
+        clock.advance(days=1)  # after midnight, the next write closes yesterday
+        logs[0].record("command", "lung", chat_type="private", language="en", user_id=1)
+        assert await logs[0].flush()
+        assert not await states[0].redis.exists(f"liverbot:users:{day}")
+        conn = await asyncpg.connect(database_url)
+        try:
+            stored = await conn.fetchval("SELECT n FROM daily_users WHERE day = $1", day)
+        finally:
+            await conn.close()
+        assert stored == report.people[-1]
+    finally:
+        for log in logs:
+            await log.close()
+        await asyncio.gather(*(state.close() for state in states))

@@ -75,8 +75,9 @@ class SharedState:
             return cached
         expires = datetime.combine(day + timedelta(days=1), time(1), UTC)
         name = self.key("key", day.isoformat())
-        await self.redis.set(name, secrets.token_bytes(32), nx=True,
-                             exat=int(expires.timestamp()))
+        # (an hour at least, should the caller's clock be behind the real one)
+        expires_at = max(int(expires.timestamp()), int(datetime.now(UTC).timestamp()) + 3600)
+        await self.redis.set(name, secrets.token_bytes(32), nx=True, exat=expires_at)
         value = await self.redis.get(name)
         if not isinstance(value, bytes) or len(value) != 32:
             raise RedisError("the day's key vanished from Redis")

@@ -27,6 +27,7 @@ from bot.usage import sqlite as usagedb
 from bot.usage import stats
 from bot.usage.batch import Batch
 from bot.usage.queue import UTC_NOW, EventQueue
+from bot.usage.shareduniques import SharedUniques
 from bot.usage.sqlitestore import SqliteStore
 from bot.usage.store import Store
 
@@ -157,6 +158,13 @@ class UsageLog(EventQueue):
             except self.store.faults as exc:
                 log.warning("usage report failed: %s", usagedb.describe(exc))
         report = report or stats.unavailable(first, today)
+        if isinstance(self.uniques, SharedUniques):
+            with suppress(Exception):  # the days still counted in Redis, if it answers
+                open_days = await self.uniques.open_counts(first, today)
+                report = replace(report, people=tuple(
+                    max(n, open_days.get(d.isoformat(), 0))
+                    for d, n in zip(report.dates, report.people or [0] * report.days,
+                                    strict=True)))
         return replace(report, dropped=report.dropped + self.unsaved_drops, waiting=self.waiting)
 
     async def _run(self) -> None:
@@ -213,6 +221,12 @@ class UsageLog(EventQueue):
         """Rotate the unique-user key at midnight; roll old hours up into days, once a day."""
         today = self.clock().date()
         self.uniques.rotate(today)
+        if isinstance(self.uniques, SharedUniques):
+            try:
+                await self.uniques.sync(today, self.store)
+            except Exception as exc:  # Redis or the database: counted again on the next write
+                log.warning("usage log: shared unique count not updated (%s)",
+                            usagedb.describe(exc))
         if self._rolled_up == today or not self.store.connected:
             return
         try:

@@ -15,6 +15,7 @@ from functools import partial
 
 from bot.usage.batch import Answer, Event
 from bot.usage.buckets import language_bucket
+from bot.usage.shareduniques import SharedUniques
 from bot.usage.uniques import DailyUniques
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class EventQueue:
     def __init__(self, *, queue_size: int, clock: Callable[[], datetime]) -> None:
         self.queue_size = queue_size
         self.clock = clock
-        self.uniques = DailyUniques()
+        self.uniques: DailyUniques | SharedUniques = DailyUniques()
         self.closed = False
         self.queued = 0  # queue items ever queued
         self._queue: deque[Event | Answer] = deque()

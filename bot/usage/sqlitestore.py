@@ -60,6 +60,14 @@ class SqliteStore:
         assert self._db is not None
         await usagedb.write(self._db, batch)
 
+    async def set_people(self, day: date, n: int) -> None:
+        """A day's count of different people from the shared sketch (never lowered)."""
+        await self.open()
+        assert self._db is not None
+        await self._db.execute(
+            "INSERT INTO daily_users (day, n) VALUES (?, ?) "
+            "ON CONFLICT DO UPDATE SET n = max(n, excluded.n)", (day.isoformat(), n))
+
     async def roll_up(self, before: date) -> int:
         """Roll old hours up into days."""
         if self._db is None:

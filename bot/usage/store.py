@@ -39,6 +39,9 @@ class Store(Protocol):
     async def write(self, batch: Batch) -> None:
         """Add a batch's counts in one transaction."""
 
+    async def set_people(self, day: date, n: int) -> None:
+        """A closed day's count of different people (from Redis), never lowering a count."""
+
     async def roll_up(self, before: date) -> int:
         """Merge hourly counts of days before ``before`` into daily totals, once among workers."""
 
