@@ -166,8 +166,9 @@ class Balancer:
         return web.Response(status=502, text="no worker reachable")
 
 
-async def start_worker(fake: FakeBotAPI, folder: Path, env: dict[str, str]) -> BotProcess:
-    """``python -m bot run`` in webhook mode; returns once its ``/readyz`` says ready."""
+async def start_worker(fake: FakeBotAPI, folder: Path, env: dict[str, str],
+                       args: tuple[str, ...] | list[str] = ()) -> BotProcess:
+    """``python -m bot run [args]`` in webhook mode; returns once ``/readyz`` says ready."""
     folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a test's own folder
     log_path = folder / "bot.log"
     full_env = {
@@ -178,7 +179,7 @@ async def start_worker(fake: FakeBotAPI, folder: Path, env: dict[str, str]) -> B
     } | env
     with log_path.open("w", encoding="utf-8") as log_file:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=folder, env=full_env,
+            sys.executable, "-m", "bot", "run", *args, cwd=folder, env=full_env,
             stdout=log_file, stderr=asyncio.subprocess.STDOUT)
     worker = BotProcess(process, log_path)
     url = f"http://127.0.0.1:{full_env['BOT_PORT']}/readyz"

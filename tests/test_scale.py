@@ -22,7 +22,15 @@ import redis.asyncio as aioredis
 
 from bot.usage import stats
 from tests.fakeapi import FakeBotAPI, group_chat, message_update, private_chat, user
-from tests.scalekit import SECRET, SECRET_HEADER, Balancer, TelegramSender, workers
+from tests.scalekit import (
+    SECRET,
+    SECRET_HEADER,
+    Balancer,
+    TelegramSender,
+    free_port,
+    start_worker,
+    workers,
+)
 from tests.servicekit import Postgres, database_url, postgres_server, redis_server, redis_url
 
 __all__ = ["database_url", "postgres_server", "redis_server", "redis_url"]
@@ -226,3 +234,20 @@ async def redis_bytes(url: str) -> bytes:
     finally:
         await client.aclose()
 
+
+
+async def test_workers_flag_runs_several_processes_on_one_port(
+        fake: FakeBotAPI, tmp_path: Path, database_url: str, redis_url: str) -> None:
+    port = free_port()
+    env = env_for(database_url, redis_url) | {"BOT_PORT": str(port)}
+    worker = await start_worker(fake, tmp_path, env, ["--workers", "2"])
+    try:
+        first = await fake.wait_for("setWebhook", timeout=30)  # both workers have started
+        await fake.wait_for("setWebhook", timeout=30, after=fake.calls.index(first) + 1)
+        updates = group_updates(chats=6, per_chat=3, first_update=950_000)
+        await TelegramSender(f"http://127.0.0.1:{port}/telegram").deliver(updates)
+        got = replies(fake)
+        for c in range(6):
+            assert got[FIRST_GROUP - c] == list(range(ASKED, ASKED + 3))
+    finally:
+        assert await worker.stop(timeout=40) == 0
