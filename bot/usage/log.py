@@ -131,7 +131,8 @@ class UsageLog(EventQueue):
         """
         target, loop = self.queued, asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self.written < target and self._task is not None and not self._task.done():
+        while (self.written < target and not self._failing and self._task is not None
+               and not self._task.done()):  # a failing database: answer, don't wait on it
             progress = self._progress
             self._hurry.set()
             self._wake.set()
