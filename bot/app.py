@@ -38,10 +38,13 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.content.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
 from bot.content.loader import Content, load_content
+from bot.content.pictures import PhotoIds, Pictures
 from bot.content.render import Renderer
 from bot.content.views import Views
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
+from bot.search.conversation.recogniser import Conversation
+from bot.search.conversation.views import ConversationViews
 from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
@@ -85,9 +88,13 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     views = Views(settings, content, renderer, keyboards)
     search_index = SearchIndex.build(content, settings.content_dir / "search.yaml")
     search_views = SearchViews(content, renderer, keyboards)
+    conversation = Conversation.load(settings.content_dir)
+    conversation_views = ConversationViews(content, renderer, keyboards, conversation, views.help)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
                     views=views, inline=InlineResults(content, renderer), search=search_index,
-                    search_views=search_views, usage=UsageLog.from_settings(settings))
+                    search_views=search_views, pictures=Pictures(content, renderer),
+                    usage=UsageLog.from_settings(settings),
+                    conversation=conversation, conversation_views=conversation_views)
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
@@ -114,6 +121,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         services = dataclasses.replace(services, recent=RecentAnswers())
     if services.budget is None:  # so are the per-person token buckets
         services = dataclasses.replace(services, budget=PersonBudget())
+    if services.photo_ids is None:  # file_ids belong to the bot that uploaded the pictures
+        services = dataclasses.replace(services, photo_ids=PhotoIds())
     metrics = services.metrics
     assert metrics is not None
     builder = (

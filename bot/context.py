@@ -9,8 +9,11 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.content.keyboards import Keyboards
 from bot.content.loader import Content
+from bot.content.pictures import PhotoIds, Pictures
 from bot.content.render import Renderer
 from bot.content.views import Views
+from bot.search.conversation.recogniser import Conversation
+from bot.search.conversation.views import ConversationViews
 from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
@@ -35,6 +38,7 @@ class Services:
     inline: InlineResults
     search: SearchIndex
     search_views: SearchViews
+    pictures: Pictures
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
     recent: RepeatMemory | None = None
@@ -42,6 +46,10 @@ class Services:
     shared: SharedState | None = None
     metrics: Metrics | None = None
     budget: PersonBudget | None = None  # costly requests per person (in memory, per day)
+    photo_ids: PhotoIds | None = None  # Telegram's file_id of each uploaded picture
+    # Crisis, feelings and small talk (issue 17); built by build_services.
+    conversation: Conversation | None = None
+    conversation_views: ConversationViews | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):

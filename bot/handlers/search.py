@@ -10,6 +10,7 @@ from telegram import Chat, Update
 
 from bot.context import BotContext
 from bot.handlers.budget import within_budget
+from bot.handlers.conversation import respond
 from bot.handlers.send import reply
 from bot.handlers.track import track
 from bot.search.views import stats_section
@@ -37,6 +38,8 @@ async def command(update: Update, context: BotContext) -> None:
 
 
 async def _answer(update: Update, context: BotContext, words: str) -> None:
+    if await respond(update, context, words):  # crisis, feelings, small talk (in that order)
+        return
     services = context.services
     if not await within_budget(update, context):
         return

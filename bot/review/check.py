@@ -11,9 +11,11 @@ from bot.config import Settings
 from bot.content.keyboards import MAX_CALLBACK_BYTES, decode
 from bot.content.loader import ContentError
 from bot.content.markdown import html_problems, visible_length
+from bot.content.pictures import fonts_available
 from bot.content.render import MAX_MESSAGE, RenderError
 from bot.content.views import Views
 from bot.handlers.menu import resolve
+from bot.review.levels import level_problems, level_report, measure_sections
 
 CHECK_USERNAME = "YourBotName"  # stands in for the bot's username in deep links
 _COMMAND_IN_TEXT = re.compile(r"(?<![\w/<])/([a-z0-9_]{1,32})\b")
@@ -53,10 +55,17 @@ def check_all(settings: Settings) -> tuple[list[str], str]:
             problems += [f"{name}: {p}" for p in _keyboard_problems(views, view.keyboard)]
     if len(command_list(services.content)) > 100:
         problems.append("more than 100 commands: Telegram's command menu holds 100")
+    pictures = services.pictures.by_name()  # each rendered, wide enough, its caption fits
+    if pictures and not fonts_available():
+        problems.append("pictures: the SVG renderer finds no font, so their labels would be "
+                        "blank; install one (Debian: fonts-dejavu-core)")
+    levels = measure_sections(services.content, services.renderer.markdown)
+    problems += level_problems(levels)
     pages = sum(len(p) for p in services.renderer.pages.values())
-    summary = (f"ok: {len(services.content.sections)} sections, {pages} pages, "
-               f"{len(services.content.terms)} glossary terms, {len(known)} commands, "
-               f"{cards} inline cards")
+    summary = "\n".join([f"ok: {len(services.content.sections)} sections, {pages} pages, "
+                         f"{len(services.content.terms)} glossary terms, {len(known)} commands, "
+                         f"{cards} inline cards, {len(pictures)} pictures", "",
+                         "reading grades (see the README):", *level_report(levels)])
     return problems, summary
 
 
