@@ -97,6 +97,7 @@ async def test_an_update_is_handed_out_once_and_taken_over_from_a_dead_worker(
         first, second = SharedDelivery(one), SharedDelivery(two)
         assert await first.claim(1) == NEW
         assert await second.claim(1) == BUSY  # worker one is alive and has it
+        assert await first.claim(1) == BUSY  # a retry while it is still being handled here
         await first.done(1)
         assert await second.claim(1) == DONE  # redelivered after it was handled
         assert await first.claim(2) == NEW

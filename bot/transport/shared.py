@@ -43,7 +43,7 @@ LOCK_WAIT = 5.0  # after this long a worker handles the update anyway (order ove
 _CLAIM = """
 local v = redis.call('GET', KEYS[1])
 if v == 'done' then return 'done' end
-if v and v ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. v) == 1 then return 'busy' end
+if v and (v == ARGV[1] or redis.call('EXISTS', ARGV[3] .. v) == 1) then return 'busy' end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 'new'
 """
