@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.content.pictures import render_svg
 from bot.content.render import Renderer
-from bot.usage.stats import Report, days_per_block, shown
+from bot.usage.stats import Report, days_per_block, listed, shown
 
 WIDTH, HEIGHT = 1000, 760
 TOP_SECTIONS = 8
@@ -57,7 +57,7 @@ def day_bars(report: Report) -> list[Bar]:
 def section_bars(report: Report, names: dict[str, str]) -> list[Bar]:
     """A bar per most-read section, longest first."""
     x0, y0, width, height = _SECTIONS_BOX
-    ranked = report.sections[:TOP_SECTIONS]
+    ranked = listed(report.sections)[:TOP_SECTIONS]  # a named "<5" would single someone out
     values = [drawn(n) for _, n in ranked]
     top = max((v for v, _ in values), default=0) or 1
     slot = height / TOP_SECTIONS
