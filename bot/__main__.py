@@ -54,15 +54,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _serve(app: Application, settings: Settings,  # type: ignore[type-arg]
            *, reuse_port: bool = False) -> None:
     """Run ``app`` until a stop signal: webhook server or long polling."""
-    from bot.app import ALLOWED_UPDATES, webhook_server
+    from bot.app import ALLOWED_UPDATES, forced_exit, webhook_server
 
-    if settings.webhook_url:
-        from bot.transport.serving import run_webhook
+    try:
+        if settings.webhook_url:
+            from bot.transport.serving import run_webhook
 
-        run_webhook(app, settings, webhook_server(app), ALLOWED_UPDATES,
-                    reuse_port=reuse_port)
-    else:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            run_webhook(app, settings, webhook_server(app), ALLOWED_UPDATES,
+                        reuse_port=reuse_port)
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except (SystemExit, KeyboardInterrupt):  # a second signal during the shutdown
+        forced_exit(app)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
+import sqlite3
+from typing import NoReturn
 
 from telegram import (
     BotCommand,
@@ -123,6 +126,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         services = dataclasses.replace(services, budget=PersonBudget())
     if services.photo_ids is None:  # file_ids belong to the bot that uploaded the pictures
         services = dataclasses.replace(services, photo_ids=PhotoIds())
+    processor = ChatOrderedProcessor(concurrent_updates)
     metrics = services.metrics
     assert metrics is not None
     builder = (
@@ -133,10 +137,11 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         # allow_sending_without_reply: someone may delete their question before we answer.
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
+        .concurrent_updates(processor)
         .request(request or RetryingRequest(api_request(concurrent_updates),
                                             on_status=metrics.api_status))
-        .get_updates_request(get_updates_request or request or updates_request())
+        .get_updates_request(get_updates_request or request
+                             or updates_request(hold=lambda: processor.overloaded))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -239,6 +244,22 @@ async def _publish_admin_commands(app: Application,  # type: ignore[type-arg]
         except TelegramError as exc:  # e.g. "chat not found": that admin never opened the bot
             log.warning("could not add /stats to an admin's command menu (has that admin "
                         "started the bot?): %s", exc.message)
+
+
+def forced_exit(app: Application) -> NoReturn:  # type: ignore[type-arg]
+    """A second signal cut the shutdown short: write the usage queue without the event loop
+    (which is gone), and exit at once, not waiting for the database's worker thread."""
+    usage = services_of(app).usage
+    code = 0
+    if isinstance(usage, UsageLog):
+        try:
+            written = usage.write_left_behind()
+            log.warning("second signal: %d queued usage records written; exiting now", written)
+        except (sqlite3.Error, OSError) as exc:
+            log.error("second signal: the usage queue could not be written (%s)", exc)
+            code = 1
+    logging.shutdown()
+    os._exit(code)
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -16,6 +16,9 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DB_PATH = Path("data") / "usage.sqlite3"
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MIN_SECRET = 32  # a guessed secret lets anyone forge updates, e.g. a /stats "from" an admin
+_SECRET_HINT = 'generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+_HOST_RE = re.compile(r"^[A-Za-z0-9.:-]{1,253}$")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,6 +50,7 @@ class Settings:
     port: int = 8443
     database_url: str | None = field(default=None, repr=False)  # may hold a password
     redis_url: str | None = field(default=None, repr=False)
+    listen_host: str = "127.0.0.1"  # behind a reverse proxy on the same machine, by default
     content_dir: Path = DATA_ROOT / "content" / "en"
     templates_dir: Path = DATA_ROOT / "templates"
 
@@ -69,6 +73,9 @@ class Settings:
         secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
         if secret and not _SECRET_RE.match(secret):
             raise ConfigError("BOT_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1-256).")
+        if secret and len(secret) < MIN_SECRET:
+            raise ConfigError(f"BOT_WEBHOOK_SECRET must be at least {MIN_SECRET} characters "
+                              f"(it has {len(secret)}); {_SECRET_HINT}")
         if webhook_url and not secret:
             raise ConfigError("BOT_WEBHOOK_SECRET is required when BOT_WEBHOOK_URL is set.")
         return cls(
@@ -84,6 +91,7 @@ class Settings:
             redis_url=_parse_url(env, "BOT_REDIS_URL", ("redis://", "rediss://", "unix://")),
             content_dir=_parse_dir(env, "BOT_CONTENT_DIR", DATA_ROOT / "content") / "en",
             templates_dir=_parse_dir(env, "BOT_TEMPLATES_DIR", DATA_ROOT / "templates"),
+            listen_host=_parse_host(env.get("BOT_LISTEN_HOST", "").strip() or "127.0.0.1"),
         )
 
     def check_workers(self, workers: int) -> None:
@@ -98,6 +106,13 @@ class Settings:
         if missing:
             raise ConfigError(f"--workers {workers} needs {' and '.join(missing)}: each worker "
                               "would otherwise keep its own counts, flood limits and repeats.")
+
+
+def _parse_host(raw: str) -> str:
+    if not _HOST_RE.match(raw):
+        raise ConfigError(f"BOT_LISTEN_HOST must be an IP address or host name (e.g. 127.0.0.1, "
+                          f"or 0.0.0.0 for every interface), got {raw!r}.")
+    return raw
 
 
 def _parse_ids(raw: str) -> frozenset[int]:

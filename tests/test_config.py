@@ -64,14 +64,17 @@ def test_all_values_parsed() -> None:
             "BOT_DB_PATH": "/tmp/x.db",
             "BOT_RETENTION_DAYS": "5",
             "BOT_WEBHOOK_URL": "https://example.org/hook",
-            "BOT_WEBHOOK_SECRET": "s3cret_-X",
+            "BOT_WEBHOOK_SECRET": "s3cret_-X" * 4,
             "BOT_PORT": "8080",
+            "BOT_LISTEN_HOST": "0.0.0.0",
         }
     )
     assert settings.admin_ids == frozenset({12, 34})
     assert settings.db_path == Path("/tmp/x.db")
     assert (settings.retention_days, settings.port) == (5, 8080)
-    assert settings.webhook_secret == "s3cret_-X"
+    assert settings.webhook_secret == "s3cret_-X" * 4
+    assert settings.listen_host == "0.0.0.0"
+    assert Settings.from_env({"BOT_TOKEN": TOKEN}).listen_host == "127.0.0.1"  # the default
 
 
 @pytest.mark.parametrize(
@@ -94,6 +97,16 @@ def test_all_values_parsed() -> None:
             {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://x.org", "BOT_WEBHOOK_SECRET": "a b"},
             "BOT_WEBHOOK_SECRET may only",
         ),
+        (  # issue 15: a short secret can be guessed, and then anyone can forge updates
+            {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://x.org", "BOT_WEBHOOK_SECRET": "x"},
+            "at least 32 characters (it has 1); generate one with: python3 -c",
+        ),
+        (
+            {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://x.org",
+             "BOT_WEBHOOK_SECRET": "a" * 31},
+            "BOT_WEBHOOK_SECRET must be at least 32",
+        ),
+        ({"BOT_TOKEN": TOKEN, "BOT_LISTEN_HOST": "every interface"}, "BOT_LISTEN_HOST"),
     ],
 )
 def test_bad_values_fail_with_one_line(env: dict[str, str], fragment: str) -> None:

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import ChatMigrated
 
 from bot.app import ALLOWED_UPDATES
+from bot.config import Settings
 from bot.context import Services
 from tests.botproc import running_bot
 from tests.fakeapi import (
@@ -129,24 +130,30 @@ async def test_chat_migrated_is_logged_without_the_new_chat_id(
     assert "Traceback" not in caplog.text
 
 
-async def test_one_person_flooding_searches_is_slowed_alone(app: Any,
-                                                            request_: RecordingRequest) -> None:
-    from bot.context import services_of
+async def test_one_person_flooding_searches_is_slowed_alone(settings: Settings,
+                                                            services: Services) -> None:
+    import dataclasses
 
-    budget = services_of(app).budget
-    assert budget is not None
-    for i in range(40):
-        await feed(app, message(f"what is AFP {i}", chat_=chat(1001)))
-    texts = [c.params["text"] for c in request_.sent("sendMessage")]
-    slow = [t for t in texts if t.startswith("You're sending questions faster")]
-    assert len(slow) == 1  # said once, then quiet: a flood gets no flood of answers
-    assert len(texts) - 1 == int(budget.burst)  # the first burst was answered
-    request_.calls.clear()
-    other_person = message("what is AFP", chat_=chat(2002), extra={"from": user(2002)})
-    await feed(app, other_person)  # someone else: answered at once
-    (other,) = request_.sent("sendMessage")
-    assert not other.params["text"].startswith("You're sending")
-    assert len(budget) == 2  # two people, known only by today's keyed hash
+    from bot.app import build_application
+    from bot.usage.budget import PersonBudget
+
+    budget = PersonBudget(clock=lambda: 0.0)  # time stands still: no refill during the flood
+    request_ = RecordingRequest()
+    app = build_application(settings, request=request_,
+                            services=dataclasses.replace(services, budget=budget))
+    async with app:
+        for i in range(40):
+            await feed(app, message(f"what is AFP {i}", chat_=chat(1001)))
+        texts = [c.params["text"] for c in request_.sent("sendMessage")]
+        slow = [t for t in texts if t.startswith("You're sending questions faster")]
+        assert len(slow) == 1  # said once, then quiet: a flood gets no flood of answers
+        assert len(texts) - 1 == int(budget.burst)  # the first burst was answered
+        request_.calls.clear()
+        other_person = message("what is AFP", chat_=chat(2002), extra={"from": user(2002)})
+        await feed(app, other_person)  # someone else: answered at once
+        (other,) = request_.sent("sendMessage")
+        assert not other.params["text"].startswith("You're sending")
+        assert len(budget) == 2  # two people, known only by today's keyed hash
 
 
 def test_budgets_refill_and_are_forgotten_at_midnight() -> None:
@@ -165,3 +172,63 @@ def test_budgets_refill_and_are_forgotten_at_midnight() -> None:
     assert budget.spend(7) is Spend.OK  # a new day, a new key: yesterday's buckets are gone
     assert len(budget) == 1
     assert all(len(key) == 16 for key in budget._buckets)  # keyed hashes, not ids
+
+
+class BannedChat(RecordingRequest):
+    """Telegram's answer to a chat under a long flood ban: 429, retry after an hour."""
+
+    tries = 0
+
+    async def do_request(self, url: str, method: str, request_data: Any = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        params = dict(request_data.parameters) if request_data else {}
+        if url.endswith("/sendMessage") and params.get("chat_id") == -300:
+            self.tries += 1
+            return 429, (b'{"ok": false, "error_code": 429, "description": "Too Many Requests: '
+                         b'retry after 3600", "parameters": {"retry_after": 3600}}')
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+async def test_a_long_flood_ban_is_given_up_not_slept(
+        settings: Settings, services: Services, caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+    import dataclasses
+
+    from bot.app import build_application
+    from bot.usage.log import UsageLog
+
+    request_ = BannedChat()
+    app = build_application(settings, request=request_, services=dataclasses.replace(
+        services, settings=settings, usage=UsageLog.from_settings(settings)))
+    group = chat(-300, "supergroup")
+    async with asyncio.timeout(20), app:  # an hour's sleep would hold a slot and the shutdown
+        await app.post_init(app)  # type: ignore[misc]
+        for _ in range(3):
+            await feed(app, message("/help@LiverTestBot", chat_=group))
+        await feed(app, message("/help", chat_=chat(1001)))  # others are answered meanwhile
+        await app.post_shutdown(app)  # type: ignore[misc]
+    assert [c.params["chat_id"] for c in request_.sent("sendMessage")] == [1001]
+    assert caplog.text.count("asks this chat to wait 3600 s") == 1  # logged once, not thrice
+    assert request_.tries == 1  # the next two gave up without asking Telegram again
+
+
+async def test_a_second_signal_writes_the_usage_queue_and_exits(fake: FakeBotAPI,
+                                                                tmp_path: Path) -> None:
+    import asyncio
+    import signal
+
+    from tests.test_e2e_usage import logged, session
+    from tests.usagekit import total_events, write_locked
+
+    path = tmp_path / "usage.sqlite3"
+    async with running_bot(fake, tmp_path) as bot:
+        with write_locked(path):  # the writer cannot write: the first SIGTERM waits for it
+            await session(fake)
+            await logged(bot, "database is locked")
+            bot.process.send_signal(signal.SIGTERM)
+            await asyncio.sleep(1)  # python-telegram-bot is stopping; the usage log waits
+            bot.process.send_signal(signal.SIGTERM)  # the operator insists
+        assert await asyncio.wait_for(bot.process.wait(), 10) == 0  # at once, not hanging
+    assert total_events(path) == 5  # and nothing queued was lost
+    assert "second signal: " in bot.log()
+    assert "queued usage records written; exiting now" in bot.log()

@@ -225,21 +225,21 @@ def test_the_chart_follows_the_small_count_rule(services: Services) -> None:
     from bot.usage.chart import chart_png, chart_svg, drawn
     from tests.pngcheck import png_dimensions
 
-    # rounded to 5 like the text, and nothing below 5 told apart (not even none)
     assert [drawn(n) for n in (0, 1, 4, 5, 17)] == [(5, "<5"), (5, "<5"), (5, "<5"), (5, "5"),
-                                                    (15, "15")]
+                                                    (15, "15")]  # rounded to 5 (issue 15)
     report = stats.Report(date(2026, 11, 25), date(2026, 12, 1), total=31,
                           per_day=(0, 1, 12, 4, 3, 5, 6),
                           sections=(("colorectal", 12), ("urgent", 3), ("breast", 1)))
     svg = chart_svg(services.renderer, report)
     labels = re.findall(r">([^<>]*)</text>", svg)
     counts = [t for t in labels if re.fullmatch(r"&lt;5|\d+", t)]
-    # sections below 5 are not named at all (urgent 3, breast 1)
     assert counts == ["&lt;5", "&lt;5", "10", "&lt;5", "&lt;5", "5", "5", "10"]
     heights = re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" '
                          r'fill="#1565c0"', svg)
-    assert heights[0] == heights[1] == heights[3] == heights[4] == heights[5]  # 0-4 look like 5
-    assert "When to get help urgently" not in svg  # 3 readers: not named
+    # 0, 1, 4, 3 drawn as tall as 5: not even "nobody" can be told from "a few"
+    assert heights[0] == heights[1] == heights[3] == heights[4] == heights[5]
+    assert "Bowel cancer" in svg  # names, without the emoji the font lacks...
+    assert "When to get help urgently" not in svg  # ...but none read fewer than 5 times
     assert "30 interactions" in svg
     width, _ = png_dimensions(chart_png(services.renderer, report))
     assert width == 1000

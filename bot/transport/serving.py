@@ -2,7 +2,8 @@
 
 On SIGTERM or SIGINT the worker stops taking updates (``503`` with ``Retry-After``, and
 ``/readyz`` says 503 so a balancer sends them elsewhere), finishes the ones in hand within
-:data:`DRAIN_SECONDS`, writes its queued usage events, and exits 0.
+:data:`DRAIN_SECONDS`, writes its queued usage events, and exits 0. A second signal during that
+raises :class:`SystemExit` (the caller writes the usage queue without the event loop and exits).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
     """Register the webhook with Telegram, serve until ``stop`` is set, then drain and stop."""
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
-    runner = web.AppRunner(server.web_app(), access_log=None)
+    runner = server.runner()
     async with app:
         if app.post_init:
             await app.post_init(app)
@@ -39,8 +40,9 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
                                   allowed_updates=allowed_updates)
         await app.start()
         await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", settings.port, reuse_port=reuse_port).start()
-        log.info("webhook server listening on port %d", settings.port)
+        await web.TCPSite(runner, settings.listen_host, settings.port,
+                          reuse_port=reuse_port).start()
+        log.info("webhook server listening on %s port %d", settings.listen_host, settings.port)
         try:
             await stop.wait()
             log.info("stopping: refusing new updates, finishing %d in hand", server.in_flight)
@@ -49,9 +51,21 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
                             server.in_flight)
         finally:
             await runner.cleanup()
-            await app.stop()
+            await stop_within(app, DRAIN_SECONDS)
             if app.post_shutdown:
                 await app.post_shutdown(app)
+
+
+async def stop_within(app: Application, seconds: float) -> None:  # type: ignore[type-arg]
+    """``app.stop()``, which waits for every update in progress, but for ``seconds`` at most.
+
+    An update stuck past that (a call Telegram never answers) is abandoned, so that SIGTERM
+    still writes the usage queue (``post_shutdown``) before a supervisor's SIGKILL.
+    """
+    try:
+        await asyncio.wait_for(app.stop(), seconds)
+    except TimeoutError:
+        log.error("updates still in progress after %.0f s at shutdown were abandoned", seconds)
 
 
 def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
@@ -61,10 +75,16 @@ def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
 
     async def main() -> None:
         stop = asyncio.Event()
+
+        def on_signal() -> None:
+            if stop.is_set():  # the second: the caller writes the usage queue and exits
+                raise SystemExit(1)
+            stop.set()
+
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+                loop.add_signal_handler(sig, on_signal)
         await serve(app, settings, server, stop, allowed_updates, reuse_port=reuse_port)
 
     asyncio.run(main())

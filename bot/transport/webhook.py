@@ -9,18 +9,15 @@ chat's queue. While draining (SIGTERM) or with :attr:`WebhookServer.max_in_fligh
 hand, requests get ``503`` with ``Retry-After``, so Telegram sends them again, to this worker
 or another. Never ``410``.
 
-python-telegram-bot's built-in webhook server answers malformed JSON with a 500, accepts bodies
-up to 100 MB and logs the raw update (with names and texts) when it cannot parse it. This one
-rejects a wrong or missing secret with 403, anything that is not an update with 400, bodies over
-1 MiB with 413, and never logs a request's content. ``/healthz`` says the process is alive,
+Requests are checked by :mod:`bot.transport.hookinput` (secret, body, counted drops). The
+server listens on ``BOT_LISTEN_HOST`` (default ``127.0.0.1``, behind a reverse proxy), with a
+short keep-alive and request decompression off. ``/healthz`` says the process is alive,
 ``/readyz`` that its database and Redis answer, ``/metrics`` is for Prometheus.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -29,6 +26,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.transport.delivery import BUSY, DONE, Delivery, LocalDelivery
+from bot.transport.hookinput import WebhookCounts, read_update, secret_matches
 from bot.transport.metrics import CONTENT_TYPE, Metrics
 from bot.transport.processor import chat_key
 
@@ -39,17 +37,18 @@ HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 MAX_BODY = 1 << 20  # 1 MiB: real updates are a few kilobytes
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+KEEP_ALIVE = 5.0  # seconds an idle connection stays open
 DEADLINE = 10.0  # seconds before the webhook is answered while the update is still handled
 MAX_IN_FLIGHT = 100  # Telegram's max_connections is at most 100
-RETRY_AFTER = 2  # seconds Telegram is asked to wait on a 503
+RETRY_AFTER = 5  # seconds Telegram is asked to wait on a 503
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 
 
-def update_kind(data: dict[str, object]) -> str:
+def update_kind(update: Update) -> str:
     """Which kind of update this is (``message``, ``callback_query``…), for metrics."""
-    return next((key for key in data if key != "update_id"), "unknown")
+    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None),
+                "unknown")
 
 
 class WebhookServer:
@@ -69,6 +68,8 @@ class WebhookServer:
         self.deadline = deadline
         self.max_in_flight = max_in_flight
         self.draining = False
+        self.counts = WebhookCounts()
+        self._secret = secret.encode()
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -83,31 +84,35 @@ class WebhookServer:
         server.router.add_get(HEALTH_PATH, self.health)
         server.router.add_get(READY_PATH, self.ready)
         server.router.add_get(METRICS_PATH, self.metrics_page)
+        server.on_cleanup.append(self._flush_counts)
         return server
+
+    def runner(self) -> web.AppRunner:
+        """The runner: no access log, a short keep-alive, no request decompression."""
+        return web.AppRunner(self.web_app(), access_log=None, keepalive_timeout=KEEP_ALIVE,
+                             auto_decompress=False, max_field_size=4096, lingering_time=2.0)
+
+    async def _flush_counts(self, _: web.Application) -> None:
+        self.counts.flush()
 
     async def receive(self, request: web.Request) -> web.Response:
         """Check, parse and handle one update; answer when it is handled (or at the deadline)."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
-            log.warning("webhook request rejected: missing or wrong secret token")
+        if not secret_matches(request, self._secret):
+            self.counts.rejected += 1
+            self.counts.count("requests rejected (missing or wrong secret)")
             return _error(403, "forbidden")
-        try:
-            data = json.loads(await request.read())
-        except web.HTTPRequestEntityTooLarge:
-            return _error(413, "too large")
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "invalid JSON")
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            return _error(400, "not an update")
-        kind = update_kind(data)
         if self.draining or self.in_flight >= self.max_in_flight:
-            self.metrics.updates.labels(kind, "deferred").inc()
+            self.counts.busy += 1
+            self.counts.count("updates refused while draining or at the in-flight cap (503)")
+            self.metrics.updates.labels("any", "deferred").inc()
             return _unavailable("draining" if self.draining else "busy")
-        try:
-            update = Update.de_json(data, self.app.bot)
-        except (KeyError, TypeError, ValueError):
-            log.warning("webhook request rejected: update could not be read")
-            return _error(400, "bad update")
+        update = await read_update(request, self.app)
+        if isinstance(update, str):  # unusable: dropped, counted, answered 2xx
+            self.counts.dropped[update] += 1
+            self.counts.count(f"updates dropped ({update})")
+            self.metrics.updates.labels("unknown", "dropped").inc()
+            return web.json_response({"ok": True, "dropped": update})
+        kind = update_kind(update)
         try:
             verdict = await self.delivery.claim(update.update_id)
         except Exception as exc:  # Redis down: better twice than never

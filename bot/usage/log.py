@@ -8,6 +8,7 @@ the writer drains it in batches, one transaction each. If the database fails (lo
 disk full, deleted) the bot keeps answering, the writer retries with bounded back-off, and events
 that don't fit in the queue are counted as dropped. On shutdown everything queued is written.
 Uniques are counted in memory (:mod:`bot.usage.uniques`); only "one more person today" is stored.
+What may be stored, and for how long, is in :mod:`bot.usage.sqlite`.
 """
 
 from __future__ import annotations
@@ -59,9 +60,7 @@ class UsageLog(EventQueue):
         self._stopping = asyncio.Event()
         self._hurry = asyncio.Event()  # flush or close: write now, don't linger
         self._lock = asyncio.Lock()  # one transaction or report query at a time
-        self._delay = MIN_BACKOFF
-        self._failing = False
-        self._deadline = 0.0
+        self._delay, self._failing, self._deadline = MIN_BACKOFF, False, 0.0
         self._rolled_up: date | None = None
 
     @classmethod
@@ -145,6 +144,20 @@ class UsageLog(EventQueue):
     def waiting(self) -> int:
         """Events queued or being written."""
         return len(self._queue) + (self._pending.items if self._pending else 0)
+
+    def write_left_behind(self) -> int:
+        """Write what is still queued without the event loop (a second signal stopped it)."""
+        batch, self._pending = self._pending or Batch(), None
+        while self._queue:
+            batch.add(self._queue.popleft())
+        batch.dropped, self._unsaved_drops = self._unsaved_drops, Counter()
+        if (batch.items or batch.dropped) and isinstance(self.store, SqliteStore):
+            usagedb.write_now(self.store.path, batch, busy_timeout=self.busy_timeout)
+        elif batch.items:  # PostgreSQL has no way in without the event loop
+            log.error("usage log: %d queued records not written (stopped by a second signal)",
+                      batch.items)
+            return 0
+        return batch.items
 
     async def report(self, days: int) -> stats.Report:
         """Figures for the last ``days`` days (UTC), including what is still in memory."""

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import suppress
+from contextlib import closing, suppress
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -234,28 +235,37 @@ async def schema_version(db: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
+def _statements(batch: Batch) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """The inserts that add a batch's counts (the empty ones left out: each is a round trip)."""
+    found = [
+        (_ADD_EVENTS, [(*key, n) for key, n in batch.events.items()]),
+        (_ADD_LANGUAGES, [(*key, n) for key, n in batch.languages.items()]),
+        (_ADD_USERS, list(batch.users.items())),
+        (_ADD_DROPPED, list(batch.dropped.items())),
+        (_ADD_FEEDBACK, [(section, n if helpful else 0, 0 if helpful else n)
+                         for (section, helpful), n in batch.answers.items()])]
+    return [(sql, rows) for sql, rows in found if rows]
+
+
 async def write(db: aiosqlite.Connection, batch: Batch) -> None:
     """Add a batch's counts in one transaction; nothing is written if any part fails."""
     await db.execute("BEGIN IMMEDIATE")
     try:
-        # (each call is a round trip to the connection's thread: skip the empty ones)
-        if batch.events:
-            await db.executemany(_ADD_EVENTS, [(*key, n) for key, n in batch.events.items()])
-        if batch.languages:
-            await db.executemany(_ADD_LANGUAGES,
-                                 [(*key, n) for key, n in batch.languages.items()])
-        if batch.users:
-            await db.executemany(_ADD_USERS, batch.users.items())
-        if batch.dropped:
-            await db.executemany(_ADD_DROPPED, batch.dropped.items())
-        if batch.answers:
-            await db.executemany(_ADD_FEEDBACK, [
-                (section, n if helpful else 0, 0 if helpful else n)
-                for (section, helpful), n in batch.answers.items()])
+        for sql, rows in _statements(batch):
+            await db.executemany(sql, rows)
         await db.execute("COMMIT")
     except BaseException:
         await _rollback(db)
         raise
+
+
+def write_now(path: Path, batch: Batch, *, busy_timeout: float) -> None:
+    """:func:`write` without an event loop, for the last moment of a forced exit."""
+    with closing(sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)) as db:
+        db.execute("BEGIN IMMEDIATE")
+        for sql, rows in _statements(batch):
+            db.executemany(sql, rows)
+        db.execute("COMMIT")
 
 
 async def roll_up(db: aiosqlite.Connection, before: date) -> int:
