@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,21 +23,26 @@ def _settings(*, require_token: bool) -> Settings:
     return Settings.from_env(env, require_token=require_token)
 
 
-def cmd_run(_: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set.
 
     Waits for Telegram with back-off while it is unreachable; a rejected token is one line on
-    stderr and exit code 2 (see bot/startup.py).
+    stderr and exit code 2 (see bot/startup.py). ``--workers N`` starts N webhook workers.
     """
     from bot.logs import install_excepthook, setup_logging
     from bot.startup import StartupFailed, Stopped, run_until_stopped
 
     settings = _settings(require_token=True)
+    settings.check_workers(args.workers)
     secrets = (settings.token, settings.webhook_secret or "")
     setup_logging(secrets=secrets)
     install_excepthook(secrets)
+    if args.workers > 1:
+        from bot.transport.workers import supervise
+
+        return supervise(args.workers)
     try:
-        run_until_stopped(settings, _serve)
+        run_until_stopped(settings, partial(_serve, reuse_port=args.worker))
     except StartupFailed as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -45,15 +51,17 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+def _serve(app: Application, settings: Settings,  # type: ignore[type-arg]
+           *, reuse_port: bool = False) -> None:
     """Run ``app`` until a stop signal: webhook server or long polling."""
-    from bot.app import ALLOWED_UPDATES, forced_exit
+    from bot.app import ALLOWED_UPDATES, forced_exit, webhook_server
 
     try:
         if settings.webhook_url:
-            from bot.transport.webhook import run_webhook
+            from bot.transport.serving import run_webhook
 
-            run_webhook(app, settings, ALLOWED_UPDATES)
+            run_webhook(app, settings, webhook_server(app), ALLOWED_UPDATES,
+                        reuse_port=reuse_port)
         else:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
     except (SystemExit, KeyboardInterrupt):  # a second signal during the shutdown
@@ -103,7 +111,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Print the usage figures ``/stats`` shows, read from the database file (no token needed)."""
+    """Print the usage figures ``/stats`` shows, read from the database (no token needed)."""
     import csv
 
     from bot.content.loader import load_content
@@ -113,7 +121,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     settings = _settings(require_token=False)
     path = args.db or settings.db_path
     try:
-        report = stats.read_file(path, args.days)
+        if settings.database_url and args.db is None:
+            from bot.usage.postgres import read_report
+
+            report = read_report(settings.database_url, args.days)
+        else:
+            report = stats.read_file(path, args.days)
     except stats.StatsError as exc:
         print(f"stats: {exc}", file=sys.stderr)
         return 1
@@ -133,6 +146,12 @@ def _days(raw: str) -> int:
     return int(raw)
 
 
+def _workers(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number of workers from 1 to 64, got {raw!r}")
+    return int(raw)
+
+
 def _version() -> str:
     try:
         return metadata.version("liverbot")
@@ -148,7 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"liverbot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
+    run = sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
+    run.add_argument("--workers", type=_workers, default=1,
+                     help="webhook worker processes sharing BOT_PORT (needs BOT_DATABASE_URL "
+                          "and BOT_REDIS_URL when more than 1)")
+    run.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     check = sub.add_parser("check", help="validate and render all content")
     check.add_argument("--content", metavar="DIR", help="content folder (default: content/en)")
     console = sub.add_parser("console", help="chat with the bot in this terminal (no token)")

@@ -48,6 +48,8 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     port: int = 8443
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
+    redis_url: str | None = field(default=None, repr=False)
     listen_host: str = "127.0.0.1"  # behind a reverse proxy on the same machine, by default
     content_dir: Path = DATA_ROOT / "content" / "en"
     templates_dir: Path = DATA_ROOT / "templates"
@@ -85,10 +87,25 @@ class Settings:
             webhook_url=webhook_url,
             webhook_secret=secret,
             port=_parse_int(env, "BOT_PORT", 8443, low=1, high=65535),
-            listen_host=_parse_host(env.get("BOT_LISTEN_HOST", "").strip() or "127.0.0.1"),
+            database_url=_parse_url(env, "BOT_DATABASE_URL", ("postgresql://", "postgres://")),
+            redis_url=_parse_url(env, "BOT_REDIS_URL", ("redis://", "rediss://", "unix://")),
             content_dir=_parse_dir(env, "BOT_CONTENT_DIR", DATA_ROOT / "content") / "en",
             templates_dir=_parse_dir(env, "BOT_TEMPLATES_DIR", DATA_ROOT / "templates"),
+            listen_host=_parse_host(env.get("BOT_LISTEN_HOST", "").strip() or "127.0.0.1"),
         )
+
+    def check_workers(self, workers: int) -> None:
+        """Several workers must share their state: refuse to start them without both stores."""
+        if workers <= 1:
+            return
+        if not self.webhook_url:
+            raise ConfigError(f"--workers {workers} needs webhook mode (BOT_WEBHOOK_URL): "
+                              "Telegram allows only one process to poll for updates.")
+        missing = [name for name, value in (("BOT_DATABASE_URL", self.database_url),
+                                            ("BOT_REDIS_URL", self.redis_url)) if not value]
+        if missing:
+            raise ConfigError(f"--workers {workers} needs {' and '.join(missing)}: each worker "
+                              "would otherwise keep its own counts, flood limits and repeats.")
 
 
 def _parse_host(raw: str) -> str:
@@ -120,6 +137,13 @@ def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int, hig
     return int(raw)
 
 
+def _parse_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(schemes) or any(c.isspace() for c in raw):
+        raise ConfigError(f"{name} must be a URL starting with {' or '.join(schemes)}.")
+    return raw
 def _parse_dir(env: Mapping[str, str], name: str, default: Path) -> Path:
     raw = env.get(name, "").strip()
     if not raw:
