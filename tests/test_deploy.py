@@ -61,7 +61,7 @@ def test_the_image_is_slim_runs_as_a_user_and_installs_from_the_lock() -> None:
     runs = " ".join(rest for word, rest in dockerfile() if word == "RUN")
     assert "--require-hashes -r /tmp/requirements.lock" in runs
     assert "--no-deps /tmp/dist/liverbot-" in runs
-    assert "fonts-dejavu-core" in runs  # the pictures' labels (bot/content/pictures.py)
+    assert "fonts-" not in runs  # the pictures bring their own fonts (bot/content/fonts)
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(ENV|ARG)\b[^\n]*\b(BOT_TOKEN|BOT_WEBHOOK_SECRET)", text, re.M)
 
