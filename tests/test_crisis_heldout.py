@@ -1,0 +1,66 @@
+"""Crisis recall on two lists written independently of the bot's examples (issue 17).
+
+- ``crisis_heldout.yaml``: warning-sign phrasings from public suicide-prevention pages, written
+  without seeing the examples. Its first run found 16/30 (en), 8/20 (ru), 12/20 (zh-Hans); the
+  crisis phrases were then widened by warning-sign category, so it is **seen** data now and is
+  held at 100 %.
+- ``crisis_heldout2.yaml``: paraphrases that avoid the textbook phrases, written after that
+  change and never tuned on: the clean figure. It is far below 100 % (README, "Conversation
+  and safety"): phrase lists do not generalise to paraphrase. The floor below only stops it
+  getting worse; it is not the issue's target, which is not met.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.app import build_services
+from bot.config import Settings
+from bot.context import Services
+from bot.search.conversation.route import route
+
+DATA = Path(__file__).resolve().parent / "data"
+TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"
+LANGUAGE = {"en": "en", "ru": "ru", "zh": "zh-Hans"}
+# Clean figures of crisis_heldout2.yaml when it was first run (after the last change).
+FIRST_RUN_2 = {"en": 7 / 30, "ru": 9 / 20, "zh-Hans": 10 / 20}
+
+
+@pytest.fixture(scope="module")
+def services() -> Services:
+    return build_services(Settings(token=TOKEN))
+
+
+def recall(services: Services, name: str) -> tuple[dict[str, float], dict[str, int]]:
+    """Crisis recall per language, and false alarms per language on the near misses."""
+    hits: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    false_alarms: Counter[str] = Counter()
+    assert services.conversation is not None
+    for item in yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["messages"]:
+        language = LANGUAGE[item["lang"]]
+        crisis = route(item["text"], language, services.conversation,
+                       services.search).kind == "crisis"
+        if item["crisis"]:
+            totals[language] += 1
+            hits[language] += crisis
+        else:
+            false_alarms[language] += crisis
+    return {lang: hits[lang] / totals[lang] for lang in totals}, dict(false_alarms)
+
+
+def test_the_seen_list_is_recalled_in_full(services: Services) -> None:
+    found, false_alarms = recall(services, "crisis_heldout.yaml")
+    assert found == {"en": 1.0, "ru": 1.0, "zh-Hans": 1.0}
+    assert sum(false_alarms.values()) == 0
+
+
+def test_the_clean_list_does_not_get_worse(services: Services) -> None:
+    found, false_alarms = recall(services, "crisis_heldout2.yaml")
+    for language, share in FIRST_RUN_2.items():
+        assert found[language] >= share, (language, found[language])
+    assert sum(false_alarms.values()) <= 1  # one: "万一我不在了" in a letter for a daughter
