@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.botproc import BotProcess, running_bot
 from tests.consoleproc import ConsoleSession, Reply
-from tests.fakeapi import FakeBotAPI, group_chat
+from tests.fakeapi import FakeBotAPI, group_chat, message_update
 from tests.test_e2e import buttons, say
 from tests.test_e2e_usage import logged
 from tests.usagekit import rows
@@ -123,3 +123,19 @@ async def test_stats_show_the_kinds_with_the_small_count_rule(fake: FakeBotAPI,
     text = stats.result["text"]
     assert "thanks 5" in text
     assert "greetings" not in text  # one greeting: too few to be named at all (issue 15)
+
+
+async def test_a_crisis_in_other_words_gets_the_contacts_before_the_answer(
+        fake: FakeBotAPI, tmp_path: Path) -> None:
+    """No crisis phrase, but death and 'no reason' are mentioned: contacts first, then topics."""
+    async with running_bot(fake, tmp_path) as bot:
+        mark = fake.mark()
+        fake.push_update(message_update(
+            "nothing left for me. what is ascites"))
+        await fake.wait_for("sendMessage", lambda c: c.ok and "scites" in c.params["text"]
+                            and not c.params["text"].startswith(CRISIS_TOP), after=mark)
+        sent = [c.result["text"] for c in fake.calls[mark:]
+                if c.method == "sendMessage" and c.ok]
+        contacts_first(sent[0])
+        assert "scites" in sent[1]
+        assert await bot.stop(signal.SIGTERM) == 0

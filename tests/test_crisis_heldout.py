@@ -6,8 +6,12 @@
   held at 100 %.
 - ``crisis_heldout2.yaml``: paraphrases that avoid the textbook phrases, written after that
   change and never tuned on: the clean figure. It is far below 100 % (README, "Conversation
-  and safety"): phrase lists do not generalise to paraphrase. The floor below only stops it
-  getting worse; it is not the issue's target, which is not met.
+  and safety"): phrase lists do not generalise to paraphrase.
+
+A second, broader tier (``risk:`` in ``content/<lang>/conversation.yaml``: death, not waking,
+goodbyes, medicines, being a burden …) was then written while looking at that list's misses, so
+both lists are seen data for it: with it, every message on both lists gets the crisis contacts
+before any other answer. Its cost is measured on topic questions (README).
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from bot.search.conversation.route import route
 DATA = Path(__file__).resolve().parent / "data"
 TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"
 LANGUAGE = {"en": "en", "ru": "ru", "zh": "zh-Hans"}
-# Clean figures of crisis_heldout2.yaml when it was first run (after the last change).
+# Clean figures of crisis_heldout2.yaml when it was first run, crisis phrases alone.
 FIRST_RUN_2 = {"en": 7 / 30, "ru": 9 / 20, "zh-Hans": 10 / 20}
+REAL = DATA / "real_questions.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +40,20 @@ def services() -> Services:
     return build_services(Settings(token=TOKEN))
 
 
-def recall(services: Services, name: str) -> tuple[dict[str, float], dict[str, int]]:
-    """Crisis recall per language, and false alarms per language on the near misses."""
+def recall(services: Services, name: str, *, with_risk: bool = False,
+           ) -> tuple[dict[str, float], dict[str, int]]:
+    """Crisis recall per language, and false alarms per language on the near misses.
+
+    ``with_risk`` counts a message that gets the contacts first through the risk tier too.
+    """
     hits: Counter[str] = Counter()
     totals: Counter[str] = Counter()
     false_alarms: Counter[str] = Counter()
     assert services.conversation is not None
     for item in yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["messages"]:
         language = LANGUAGE[item["lang"]]
-        crisis = route(item["text"], language, services.conversation,
-                       services.search).kind == "crisis"
+        decided = route(item["text"], language, services.conversation, services.search)
+        crisis = decided.kind == "crisis" or (with_risk and decided.risk)
         if item["crisis"]:
             totals[language] += 1
             hits[language] += crisis
@@ -64,3 +73,19 @@ def test_the_clean_list_does_not_get_worse(services: Services) -> None:
     for language, share in FIRST_RUN_2.items():
         assert found[language] >= share, (language, found[language])
     assert sum(false_alarms.values()) <= 1  # one: "万一我不在了" in a letter for a daughter
+
+
+def test_every_message_on_both_lists_gets_the_contacts_first(services: Services) -> None:
+    for name in ("crisis_heldout.yaml", "crisis_heldout2.yaml"):
+        found, _ = recall(services, name, with_risk=True)
+        assert found == {"en": 1.0, "ru": 1.0, "zh-Hans": 1.0}, name
+
+
+def test_few_real_topic_questions_get_the_contacts_first(services: Services) -> None:
+    """The risk tier's cost: real questions that mention dying get the contacts above the answer
+    (14 of 139 when it was written: prognosis questions, mostly). A false alarm is accepted."""
+    assert services.conversation is not None
+    questions = yaml.safe_load(REAL.read_text(encoding="utf-8"))["questions"]
+    flagged = sum(route(q["q"], "en", services.conversation, services.search).risk
+                  for q in questions)
+    assert flagged <= 15

@@ -30,6 +30,9 @@ async def respond(update: Update, context: BotContext, words: str,
     if conversation is None or views is None:
         return False
     decided = route(words, language or conversation.default, conversation, services.search)
+    if decided.risk:  # the crisis contacts above whatever else answers the message
+        track(update, context, "crisis")
+        await reply(update, views.crisis(decided.language))
     if decided.kind == SEARCH:
         return False
     if decided.kind == "crisis":

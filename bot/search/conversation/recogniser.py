@@ -29,6 +29,7 @@ class Conversation:
         self._rules = dict(rules)
         self.default = default
         self._crisis = {lang: Phrases(r.crisis, r.gap) for lang, r in rules.items()}
+        self._risk = {lang: Phrases(r.risk, r.gap) for lang, r in rules.items()}
         self._feelings = {lang: Phrases(r.feelings, r.gap, FEELINGS_TYPO_FROM)
                           for lang, r in rules.items()}
 
@@ -68,6 +69,16 @@ class Conversation:
         rules = self.rules(language)
         message = without(rules.units(text), rules.crisis_except)
         return self._crisis[rules.language].found_in(message)
+
+    def mentions_risk(self, text: str, language: str) -> bool:
+        """Whether ``text`` mentions death, goodbyes or medicines (``language``'s risk list).
+
+        Far broader than :meth:`is_crisis`, and meant to be: a person in crisis often says it in
+        other words. A false alarm costs one extra message; a miss may cost a life.
+        """
+        rules = self.rules(language)
+        message = without(rules.units(text), rules.crisis_except)
+        return self._risk[rules.language].found_in(message)
 
     def is_feelings(self, text: str, language: str) -> bool:
         """Whether ``text`` contains one of ``language``'s feelings phrases."""

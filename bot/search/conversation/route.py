@@ -1,6 +1,8 @@
 """The order of precedence for a typed message, stated once: what answers it first.
 
 1. **crisis**: the person may want to die or be in danger: the crisis contacts, before anything.
+   A message that only *mentions* death, goodbyes or medicines (the ``risk`` list) keeps its own
+   answer below, with the crisis contacts sent first (``Route.risk``).
 2. **urgent**: a red-flag symptom: the search reply, which puts the urgent advice first.
 3. **feelings**: fear, grief, guilt: a kind acknowledgement and who to talk to, then any topics.
 4. **small talk**: greeting, thanks, goodbye, "are you human?", "can I talk to someone?", "help".
@@ -27,6 +29,7 @@ class Route:
 
     kind: str
     language: str  # of the reply: a crisis may be recognised in another loaded language
+    risk: bool = False  # send the crisis contacts first, then this kind's answer
 
 
 def route(text: str, language: str, conversation: Conversation, search: SearchIndex) -> Route:
@@ -34,11 +37,12 @@ def route(text: str, language: str, conversation: Conversation, search: SearchIn
     crisis = conversation.crisis_language(text, prefer=language)
     if crisis is not None:
         return Route("crisis", crisis)
+    risk = conversation.mentions_risk(text, language)
     if search.is_urgent(text):
-        return Route(SEARCH, language)
+        return Route(SEARCH, language, risk)
     if conversation.is_feelings(text, language):
-        return Route("feelings", language)
+        return Route("feelings", language, risk)
     small_talk = conversation.small_talk(text, language)
     if small_talk is not None:
-        return Route(small_talk, language)
-    return Route(SEARCH, language)
+        return Route(small_talk, language, risk)
+    return Route(SEARCH, language, risk)

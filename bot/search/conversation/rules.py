@@ -50,6 +50,9 @@ class Rules:
     feelings: tuple[Units, ...]
     crisis: tuple[Units, ...]
     crisis_except: tuple[Units, ...]  # taken out of a message before looking for crisis
+    # Mentions of death, goodbyes or medicines that may mean a crisis said in other words: the
+    # crisis contacts go above whatever else answers the message.
+    risk: tuple[Units, ...]
     crisis_reply: CrisisReply
 
     def units(self, text: str) -> Units:
@@ -91,6 +94,8 @@ def load_rules(path: Path) -> Rules:
         crisis=tuple(cut(t, "crisis") for t in _strings(data, "crisis", name)),
         crisis_except=tuple(cut(t, "crisis_except") for t in (
             _strings(data, "crisis_except", name) if "crisis_except" in data else ())),
+        risk=tuple(cut(t, "risk") for t in (
+            _strings(data, "risk", name) if "risk" in data else ())),
         crisis_reply=_crisis_reply(_get(data, "crisis_reply", dict, name), name),
     )
 
