@@ -34,16 +34,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.bundles import build_services
 from bot.config import Settings
-from bot.content.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
-from bot.content.loader import Content, load_content
-from bot.content.render import Renderer
-from bot.content.views import Views
+from bot.content.keyboards import FEEDBACK, GLOSSARY_ID
+from bot.content.loader import Content
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
-from bot.search.index import SearchIndex
-from bot.search.inline_results import InlineResults
-from bot.search.views import SearchViews
 from bot.transport.http import CONCURRENT_UPDATES, api_request, updates_request
 from bot.transport.processor import ChatOrderedProcessor
 from bot.transport.ratelimit import ChatRateLimiter
@@ -60,19 +56,6 @@ BUILT_IN = {"start": "Welcome and main menu", "menu": "Main menu", "help": "All 
             "search": "Find topics in your own words, e.g. /search what is AFP"}
 # Listed only in each admin's own chat (BotCommandScopeChat); checked again in the handler.
 ADMIN_ONLY = {"stats": "Usage figures (admins only)"}
-
-
-def build_services(settings: Settings, content: Content | None = None) -> Services:
-    """Load content and render every page once."""
-    content = content or load_content(settings.content_dir)
-    renderer = Renderer(content, settings.templates_dir)
-    keyboards = Keyboards(content, renderer)
-    views = Views(settings, content, renderer, keyboards)
-    search_index = SearchIndex.build(content, settings.content_dir / "search.yaml")
-    search_views = SearchViews(content, renderer, keyboards)
-    return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
-                    views=views, inline=InlineResults(content, renderer), search=search_index,
-                    search_views=search_views, usage=UsageLog.from_settings(settings))
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
