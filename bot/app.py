@@ -34,6 +34,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import menus
 from bot.bundles import build_services
 from bot.config import Settings
 from bot.content.keyboards import FEEDBACK, GLOSSARY_ID
@@ -91,11 +92,12 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         builder = builder.rate_limiter(ChatRateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
-    register_handlers(app, services.content)
+    register_handlers(app, services.content, languages=services.languages is not None)
     return app
 
 
-def register_handlers(app: Application, content: Content) -> None:  # type: ignore[type-arg]
+def register_handlers(app: Application, content: Content,  # type: ignore[type-arg]
+                      *, languages: bool = False) -> None:
     """Every handler of the bot, in the order they are tried."""
     section_commands = [s.command for s in content.sections.values() if s.id != GLOSSARY_ID]
     glossary_command = content.sections[GLOSSARY_ID].command
@@ -109,6 +111,7 @@ def register_handlers(app: Application, content: Content) -> None:  # type: igno
         CommandHandler(glossary_command, commands.glossary, filters=NEW),
         CommandHandler(section_commands, commands.section, filters=NEW),
         CommandHandler("stats", admin.stats_command, filters=NEW),
+        *([CommandHandler("language", commands.language, filters=NEW)] if languages else []),
         # Button taps: 👍 / 👎 first, then every other button.
         CallbackQueryHandler(feedback.feedback, pattern=f"^{re.escape(FEEDBACK)}"),
         CallbackQueryHandler(menu.button),
@@ -141,9 +144,12 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         await services.usage.start()
     content = services.content
     listed = command_list(content)
-    await app.bot.set_my_commands(listed, scope=BotCommandScopeAllPrivateChats())
-    await app.bot.set_my_commands(listed, scope=BotCommandScopeAllGroupChats())
-    await _publish_admin_commands(app, listed)
+    if services.languages is not None:  # several languages: every menu in every language
+        await menus.publish(app.bot, services, BUILT_IN, ADMIN_ONLY)
+    else:
+        await app.bot.set_my_commands(listed, scope=BotCommandScopeAllPrivateChats())
+        await app.bot.set_my_commands(listed, scope=BotCommandScopeAllGroupChats())
+        await _publish_admin_commands(app, listed)
     cards = services.inline.prepare(app.bot.username)
     group_pages = services.views.prepare_groups(app.bot.username)
     log.info("ready as @%s with %d sections (%d inline cards, %d group pages)",

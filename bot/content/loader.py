@@ -21,7 +21,8 @@ ROOT_ID = "menu"
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 ID_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 # Commands the bot itself defines; a section may not take them over.
-RESERVED_COMMANDS = frozenset({"start", "help", "menu", "privacy", "stats", "search", "cancel"})
+RESERVED_COMMANDS = frozenset({"start", "help", "menu", "privacy", "stats", "search", "cancel",
+                               "language"})
 REQUIRED_KEYS = ("id", "command", "title", "parent", "order", "summary", "keywords", "sources",
                  "last_reviewed")
 
