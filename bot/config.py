@@ -16,6 +16,7 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DB_PATH = Path("data") / "usage.sqlite3"
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?$")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,6 +38,8 @@ class Settings:
     port: int = 8443
     content_dir: Path = PROJECT_ROOT / "content" / "en"
     templates_dir: Path = PROJECT_ROOT / "templates"
+    languages: tuple[str, ...] = ("en",)  # served languages; English always comes first
+    locale_dir: Path = PROJECT_ROOT / "locale"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -68,6 +71,7 @@ class Settings:
             webhook_url=webhook_url,
             webhook_secret=secret,
             port=_parse_int(env, "BOT_PORT", 8443, low=1, high=65535),
+            languages=_parse_languages(env.get("BOT_LANGUAGES", "")),
         )
 
 
@@ -82,6 +86,15 @@ def _parse_ids(raw: str) -> frozenset[int]:
                 f"BOT_ADMIN_IDS must be comma-separated numeric user ids, got {part!r}.")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _parse_languages(raw: str) -> tuple[str, ...]:
+    tags = [part.strip() for part in raw.split(",") if part.strip()]
+    for tag in tags:
+        if not _LANG_RE.match(tag):
+            raise ConfigError(f"BOT_LANGUAGES must be comma-separated language tags such as "
+                              f"en,ru,zh-Hans, got {tag!r}.")
+    return tuple(dict.fromkeys(["en", *tags]))
 
 
 def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

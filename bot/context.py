@@ -1,13 +1,20 @@
-"""The services every handler needs, reached through a typed context property."""
+"""The services every handler needs, reached through a typed context property.
+
+With several languages served, each update is answered by the services of its language (see
+:func:`negotiate`); nothing about the person is stored to decide it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.content.keyboards import Keyboards
+from bot.content.keyboards import Keyboards, decode
+from bot.content.languages import SOURCE, Languages
 from bot.content.loader import Content
 from bot.content.render import Renderer
 from bot.content.views import Views
@@ -18,6 +25,7 @@ from bot.transport.recent import RecentAnswers
 from bot.usage.recorder import Recorder
 
 SERVICES_KEY = "services"
+LANGUAGE_COMMANDS = frozenset({"start", "language"})  # their argument may name a language
 
 
 @dataclass
@@ -35,15 +43,70 @@ class Services:
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
     recent: RecentAnswers | None = None
+    lang: str = SOURCE  # the language of this content, renderer and views
+    languages: Languages | None = None  # every served language (None: English only)
+    translations: dict[str, Services] = field(default_factory=dict)  # on English's services
+
+    def in_language(self, tag: str) -> Services:
+        """The services answering in ``tag`` (English's, for English or an unserved tag)."""
+        bundle = self.translations.get(tag)
+        if bundle is None:
+            return self
+        # One usage log and one set of recent group answers, whatever the language.
+        return dataclasses.replace(bundle, usage=self.usage, recent=self.recent)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
-    """Callback context with typed access to :class:`Services`."""
+    """Callback context with typed access to :class:`Services` in the update's language."""
+
+    lang: str = SOURCE
+
+    @classmethod
+    def from_update(cls, update: object,  # type: ignore[override]
+                    application: Application) -> BotContext:  # type: ignore[type-arg]
+        """A context for ``update``, with the language it is to be answered in."""
+        context = super().from_update(update, application)
+        if isinstance(update, Update):
+            context.lang = negotiate(update, services_of(application).languages)
+        return context
 
     @property
     def services(self) -> Services:
-        """The application's services."""
-        return services_of(self.application)
+        """The application's services, in the update's language."""
+        return services_of(self.application).in_language(self.lang)
+
+
+def negotiate(update: Update, languages: Languages | None) -> str:
+    """The language to answer ``update`` in, from the update alone (issue 14, in this order).
+
+    The pressed button's callback data; a ``/start`` or ``/language`` argument; the script of
+    typed text; the app's ``language_code``; else English.
+    """
+    if languages is None or not languages.several:
+        return SOURCE
+    query = update.callback_query
+    if query is not None:
+        action = decode(query.data)
+        if action is not None:
+            return languages.tag(action.lang) or SOURCE
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    if update.inline_query is not None:
+        text = update.inline_query.query
+    if text.startswith("/"):
+        parts = text.split(maxsplit=2)
+        command = parts[0][1:].split("@", 1)[0].lower()
+        if command in LANGUAGE_COMMANDS and len(parts) > 1:
+            tag, _ = languages.split_payload(parts[1])
+            if tag is not None:
+                return tag
+        text = " ".join(parts[1:])  # /search вопрос, /glossary асцит: the words' script
+    if text:
+        by_script = languages.from_script(text)
+        if by_script is not None:
+            return by_script
+    user = update.effective_user
+    return languages.from_code(user.language_code if user else None).tag
 
 
 def services_of(app: Application) -> Services:  # type: ignore[type-arg]

@@ -56,12 +56,17 @@ class Views:
         }
         self._terms = {
             key: View(renderer.render("glossary_term", term=term,
-                                      section=content.sections[term.section]),
+                                      section=content.sections[term.section],
+                                      translation=content.glossary_translation),
                       keyboards.term(key))
             for key, term in content.terms.items()
         }
         self._group_pages: dict[str, dict[tuple[str, int], View]] = {}
         self._group_intros: dict[str, View] = {}
+
+    def languages(self, names: list[tuple[str, str]]) -> View:
+        """The language list (``/language`` and the 🌐 button), in this view's language."""
+        return View(self.renderer.render("languages"), self.keyboards.languages(names))
 
     def screens(self) -> dict[str, View]:
         """Every pre-rendered screen by a readable name (for checks and previews)."""

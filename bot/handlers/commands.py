@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.content.keyboards import GLOSSARY_ID
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.handlers.groups import reply_section, reply_term
 from bot.handlers.send import reply
 from bot.handlers.track import track
@@ -22,6 +22,13 @@ async def start(update: Update, context: BotContext) -> None:
     """Welcome and main menu; ``/start <section_id>`` (a deep link) opens that section."""
     views = context.services.views
     payload = context.args[0] if context.args else ""
+    languages = context.services.languages
+    if languages is not None and payload:  # /start ru, /start ru-breast (the language is set)
+        tag, payload = languages.split_payload(payload)
+        if tag is not None and not payload:
+            track(update, context, "deep_link", "start")
+            await reply(update, views.welcome)
+            return
     view = views.section(payload) if payload else None
     if view is not None:
         track(update, context, "deep_link", payload)
@@ -29,6 +36,28 @@ async def start(update: Update, context: BotContext) -> None:
         return
     track(update, context, "command", "start")
     await reply(update, views.welcome)
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """``/language``: the served languages by their own names; ``/language ru`` switches."""
+    services = context.services
+    track(update, context, "command", "language")
+    languages = services.languages
+    if languages is None:
+        await reply(update, services.views.menu)
+        return
+    if context.args and languages.tag(context.args[0]) is not None:
+        await reply(update, services.views.menu)  # already in that language (see negotiate)
+        return
+    await reply(update, services.views.languages(language_names(services)))
+
+
+def language_names(services: Services) -> list[tuple[str, str]]:
+    """(tag, native name) of every served language, English first."""
+    languages = services.languages
+    if languages is None:
+        return [("en", "English")]
+    return [(tag, languages.known[tag].name) for tag in languages.enabled]
 
 
 async def menu(update: Update, context: BotContext) -> None:

@@ -33,13 +33,20 @@ def language(update: Update) -> str:
     return prefix if len(prefix) == 2 and prefix.isascii() and prefix.isalpha() else "other"
 
 
+def answer_language(context: BotContext) -> str:
+    """The two-letter bucket of the language the bot answers in (``zh-Hans`` -> ``zh``)."""
+    return context.lang.split("-")[0][:2].lower()
+
+
 def track(update: Update, context: BotContext, kind: str, section: str | None = None) -> None:
     """Hand one event to the usage log, if there is one; never raises into the handler."""
     recorder = context.services.usage
     if recorder is None:
         return
     user = update.effective_user
-    recorder.record(kind, section, chat_type=chat_type(update), language=language(update),
+    # With several languages served, the language of the answer is what is counted.
+    lang = language(update) if context.services.languages is None else answer_language(context)
+    recorder.record(kind, section, chat_type=chat_type(update), language=lang,
                     user_id=user.id if user else None)
 
 

@@ -97,15 +97,19 @@ class SearchIndex:
                     self._name_keys.append(term.key)
 
     @classmethod
-    def build(cls, content: Content, words_path: Path) -> SearchIndex:
-        """Index every section and glossary term of ``content``, with ``search.yaml``'s words."""
+    def build(cls, content: Content, words_path: Path, mode: str = "stem:english"
+              ) -> SearchIndex:
+        """Index every section and glossary term of ``content``, with ``search.yaml``'s words.
+
+        ``mode`` is how the language splits text (``locale/languages.yaml``, ``search:``).
+        """
         search_words = load_search_words(words_path)
         texts: list[str] = []
         for s in content.sections.values():
             texts += [s.title, s.button, s.summary, s.body, *s.keywords, *s.notes]
         for t in content.terms.values():
             texts += [t.term, t.definition, *t.aliases]
-        lexicon = Lexicon(search_words, texts)
+        lexicon = Lexicon(search_words, texts, mode)
         docs = [_section_doc(lexicon, content, s) for s in content.walk()]
         docs += [_term_doc(lexicon, t) for t in content.terms.values()]
         return cls(content, lexicon, docs, UrgentRules.build(lexicon, search_words.urgent))

@@ -67,8 +67,10 @@ class InlineResults:
 
     def _card(self, match: InlineMatch, title: str, description: str, html: str,
               bot_username: str, section_id: str) -> InlineQueryResultArticle:
+        lang = self.renderer.lang  # a translated card opens the bot in its own language
+        payload = section_id if lang == "en" else f"{lang}-{section_id}"
         read_more = InlineKeyboardButton(self.renderer.label("read_more"),
-                                         url=create_deep_linked_url(bot_username, section_id))
+                                         url=create_deep_linked_url(bot_username, payload))
         return InlineQueryResultArticle(
             id=match.token,
             title=title,

@@ -25,6 +25,8 @@ from bot.content.loader import ContentError
 _WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*")
 _APOSTROPHES = str.maketrans("", "", "'’`")
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+# Runs of Han characters (Chinese has no spaces): split into overlapping character pairs.
+_HAN_RUN = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]+")
 MIN_FIX = 4  # shorter words are too easily mistaken for another word to be corrected
 MAX_FIX = 30  # longer "words" are not words
 MIN_PREFIX = 5  # "treatable" finds "treat", "metastatic" finds "metastases" (shared beginning)
@@ -62,6 +64,30 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def bigram_words(text: str) -> list[str]:
+    """Words of ``text`` with Han runs as overlapping pairs: "我呕血" -> ["我呕", "呕血"]."""
+    out: list[str] = []
+    for word in words(text):
+        if _HAN_RUN.fullmatch(word) is None:
+            parts = _HAN_RUN.split(word)
+            runs = _HAN_RUN.findall(word)
+            if not runs:
+                out.append(word)
+                continue
+            for i, part in enumerate(parts):  # Latin or digits mixed into Chinese: "ct检查"
+                if part:
+                    out.append(part)
+                if i < len(runs):
+                    out.extend(_pairs(runs[i]))
+            continue
+        out.extend(_pairs(word))
+    return out
+
+
+def _pairs(run: str) -> list[str]:
+    return [run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)]
+
+
 def load_search_words(path: Path) -> SearchWords:
     """Read and check ``search.yaml``."""
     try:
@@ -95,13 +121,17 @@ def load_search_words(path: Path) -> SearchWords:
 class Lexicon:
     """Turns text into stemmed tokens, fixing spelling towards the words it knows."""
 
-    def __init__(self, search_words: SearchWords, texts: Iterable[str]) -> None:
-        self._stemmer = snowballstemmer.stemmer("english")
+    def __init__(self, search_words: SearchWords, texts: Iterable[str],
+                 mode: str = "stem:english") -> None:
+        """``mode``: ``stem:<snowball language>``, or ``bigrams`` for text without spaces."""
+        self._words = bigram_words if mode == "bigrams" else words
+        self._stemmer = snowballstemmer.stemmer(
+            mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords
         self._same = search_words.same_as
         counts: Counter[str] = Counter()
         for text in (*texts, *search_words.texts()):
-            counts.update(words(text))
+            counts.update(self._words(text))
         self._counts = counts
         self._stems = {w: str(self._stemmer.stemWord(w)) for w in counts}
         self._known_stems = frozenset(self._stems.values())
@@ -122,7 +152,7 @@ class Lexicon:
         """The tokens of ``text``, spelling fixed and same-as words replaced."""
         memo: dict[str, str] = {}  # word -> stem, for this text only: nothing typed is kept
         out = []
-        for word in self._expand(self._fix(words(text), memo)):
+        for word in self._expand(self._fix(self._words(text), memo)):
             stem = self._stem(word, memo)
             out.append(Token(word, stem, word.isdigit() or word in self._stop
                              or stem in self._stop_stems))
