@@ -47,8 +47,11 @@ def _bundle(settings: Settings, content: Content, tag: str, languages: Languages
     renderer = Renderer(content, settings.templates_dir, translations, lang=tag)
     keyboards = Keyboards(content, renderer, languages=languages.several,
                           english_pages=english_pages)
-    views = Views(settings, content, renderer, keyboards)
-    words = settings.content_dir.parent / tag / "search.yaml"
+    names = ([(t, languages.known[t].name) for t in languages.enabled]
+             if languages.several else None)
+    views = Views(settings, content, renderer, keyboards, names)
+    folder = settings.content_dir if tag == SOURCE else settings.content_dir.parent / tag
+    words = folder / "search.yaml"
     search_index = SearchIndex.build(content, words, language.search)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
                     views=views, inline=InlineResults(content, renderer), search=search_index,

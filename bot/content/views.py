@@ -31,7 +31,7 @@ class Views:
     """Every screen of the bot; static screens are rendered at start-up."""
 
     def __init__(self, settings: Settings, content: Content, renderer: Renderer,
-                 keyboards: Keyboards) -> None:
+                 keyboards: Keyboards, languages: list[tuple[str, str]] | None = None) -> None:
         self.content = content
         self.renderer = renderer
         self.keyboards = keyboards
@@ -49,6 +49,9 @@ class Views:
         self.stale = View(renderer.render("stale"), menu)
         self.error = View(renderer.render("error"), menu)
         self.repeat_pointer = View(renderer.render("repeat_pointer"))
+        # The language list (/language, 🌐): (tag, own name) of each served language, if several.
+        self.language_list = View(renderer.render("languages"),
+                                  keyboards.languages(languages)) if languages else None
         self._pages = {
             (page.section_id, page.number): View(page.html,
                                                  keyboards.section(page.section_id, page.number))
@@ -64,13 +67,11 @@ class Views:
         self._group_pages: dict[str, dict[tuple[str, int], View]] = {}
         self._group_intros: dict[str, View] = {}
 
-    def languages(self, names: list[tuple[str, str]]) -> View:
-        """The language list (``/language`` and the 🌐 button), in this view's language."""
-        return View(self.renderer.render("languages"), self.keyboards.languages(names))
-
     def screens(self) -> dict[str, View]:
         """Every pre-rendered screen by a readable name (for checks and previews)."""
         named = {name: getattr(self, name) for name in STATIC}
+        if self.language_list is not None:
+            named["languages"] = self.language_list
         named.update({f"{sid}/{n}": view for (sid, n), view in self._pages.items()})
         named.update({f"glossary:{key}": view for key, view in self._terms.items()})
         return named

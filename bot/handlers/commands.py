@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.content.keyboards import GLOSSARY_ID
-from bot.context import BotContext, Services
+from bot.context import BotContext
 from bot.handlers.groups import reply_section, reply_term
 from bot.handlers.send import reply
 from bot.handlers.track import track
@@ -42,22 +42,14 @@ async def language(update: Update, context: BotContext) -> None:
     """``/language``: the served languages by their own names; ``/language ru`` switches."""
     services = context.services
     track(update, context, "command", "language")
-    languages = services.languages
-    if languages is None:
-        await reply(update, services.views.menu)
+    languages, views = services.languages, services.views
+    if languages is None or views.language_list is None:
+        await reply(update, views.menu)
         return
     if context.args and languages.tag(context.args[0]) is not None:
-        await reply(update, services.views.menu)  # already in that language (see negotiate)
+        await reply(update, views.menu)  # already in that language (see negotiate)
         return
-    await reply(update, services.views.languages(language_names(services)))
-
-
-def language_names(services: Services) -> list[tuple[str, str]]:
-    """(tag, native name) of every served language, English first."""
-    languages = services.languages
-    if languages is None:
-        return [("en", "English")]
-    return [(tag, languages.known[tag].name) for tag in languages.enabled]
+    await reply(update, views.language_list)
 
 
 async def menu(update: Update, context: BotContext) -> None:

@@ -7,7 +7,6 @@ from telegram import Update
 from bot.content.keyboards import Action, decode
 from bot.content.views import View, Views
 from bot.context import BotContext
-from bot.handlers.commands import language_names
 from bot.handlers.groups import in_group
 from bot.handlers.send import answer, edit, reply
 from bot.handlers.track import track
@@ -23,19 +22,14 @@ def resolve(views: Views, action: Action | None) -> View | None:
         return views.section(action.arg, action.page)
     if action.kind == "g":
         return views.term(action.arg)
+    if action.kind == "l":  # the 🌐 button: the language list (None with English only)
+        return views.language_list
     if action.kind == "gl":
         return views.glossary(action.page)
     if action.kind == "f":  # feedback keeps the reader where they are: valid if the section is
         return views.section(action.arg)
     return None
 
-
-def _languages(context: BotContext, action: Action | None) -> View | None:
-    """The 🌐 button: the language list, when more than English is served."""
-    services = context.services
-    if action is None or action.kind != "l" or services.languages is None:
-        return None
-    return services.views.languages(language_names(services))
 
 
 async def button(update: Update, context: BotContext) -> None:
@@ -45,7 +39,7 @@ async def button(update: Update, context: BotContext) -> None:
         return
     views = context.services.views
     action = decode(query.data)
-    view = resolve(views, action) or _languages(context, action)
+    view = resolve(views, action)
     if view is not None and action is not None and action.kind == "s" and in_group(update):
         view = views.group_section(action.arg, action.page, context.bot.username) or view
     track(update, context, "button" if view else "unknown", _section_of(action) if view else None)
