@@ -67,8 +67,9 @@ def words(text: str) -> list[str]:
 def bigram_words(text: str, stop: re.Pattern[str] | None = None) -> list[str]:
     """Words of ``text`` with Han runs as overlapping pairs: "我呕血" -> ["我呕", "呕血"].
 
-    ``stop`` (stop words such as 什么, 的) is cut out of the runs first, so that pairs across a
-    stop word ("么是" in "什么是") do not stand for words the text does not have.
+    ``stop`` (stop words of two or more characters: 什么, 请问) is cut out of the runs first,
+    so that pairs across a stop word ("么是" in "什么是") do not stand for words the text does
+    not have. One character is not cut: 的 and 是 are also parts of words (目的, 但是).
     """
     if stop is not None:
         text = stop.sub(" ", text)
@@ -133,7 +134,8 @@ class Lexicon:
         self._words = words
         self._bigrams = mode == "bigrams"
         if self._bigrams:
-            han = sorted((w for w in search_words.stopwords if _HAN_RUN.fullmatch(w)),
+            han = sorted((w for w in search_words.stopwords
+                          if len(w) > 1 and _HAN_RUN.fullmatch(w)),
                          key=len, reverse=True)
             cut = re.compile("|".join(map(re.escape, han))) if han else None
             self._words = lambda text: bigram_words(text, cut)
