@@ -153,6 +153,11 @@ async def test_language_switch_survives_taps(fake: FakeBotAPI, bot: BotProcess,
         expected.in_language("ru").views.menu.html)
     assert (await say(fake, "/start ru-breast", ENGLISH)).params["text"] == html_of(
         expected, "ru", "breast")
+    # An app set to Traditional Chinese gets Simplified Chinese, and is told so.
+    taiwan = user(5003, "Mei", language_code="zh-TW")
+    near = (await say(fake, "/start", taiwan)).params["text"]
+    assert near == expected.in_language("zh-Hans").views.welcome_near.html  # type: ignore[union-attr]
+    assert near != expected.in_language("zh-Hans").views.welcome.html
     answer = await say(fake, "рак молочной железы", ENGLISH)
     assert "Машинный перевод" not in answer.params["text"]  # a result list, not a page
     assert any(label == expected.in_language("ru").renderer.label(
