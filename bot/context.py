@@ -18,6 +18,8 @@ from bot.content.languages import SOURCE, Choice, Languages
 from bot.content.loader import Content
 from bot.content.render import Renderer
 from bot.content.views import Views
+from bot.search.conversation.recogniser import Conversation
+from bot.search.conversation.views import ConversationViews
 from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
@@ -43,6 +45,9 @@ class Services:
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
     recent: RecentAnswers | None = None
+    # Crisis, feelings and small talk (issue 17); built by build_services.
+    conversation: Conversation | None = None
+    conversation_views: ConversationViews | None = None
     lang: str = SOURCE  # the language of this content, renderer and views
     languages: Languages | None = None  # every served language (None: English only)
     translations: dict[str, Services] = field(default_factory=dict)  # on English's services
