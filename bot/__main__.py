@@ -84,7 +84,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console.chat import run_console
 
     return run_console(_settings(require_token=False), admin=args.admin, stdin=sys.stdin,
-                       stdout=sys.stdout, env=os.environ)
+                       stdout=sys.stdout, env=os.environ, lang=args.lang)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -127,6 +127,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _language(raw: str) -> str:
+    from bot.config import PROJECT_ROOT
+    from bot.content.languages import load_languages
+
+    known = load_languages(PROJECT_ROOT / "locale" / "languages.yaml").known
+    if raw not in known:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(known)}, got {raw!r}")
+    return raw
+
+
 def _days(raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 366:
         raise argparse.ArgumentTypeError(f"expected a number of days from 1 to 366, got {raw!r}")
@@ -143,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     console = sub.add_parser("console", help="chat with the bot in this terminal (no token)")
     console.add_argument("--admin", action="store_true",
                          help="make the console user an admin (e.g. to try /stats)")
+    console.add_argument("--lang", metavar="LANG", type=_language,
+                         help="chat in this language too, as an app set to it would (ru, zh-Hans)")
     sub.add_parser("catalogs", help="update the gettext catalogs in locale/ from the templates")
     hashing = sub.add_parser("translation-hash",
                              help="print the from_hash of an English content file")

@@ -16,6 +16,8 @@ from bot.content.render import Renderer
 from bot.content.translation import load_translation
 from bot.content.views import Views
 from bot.context import Services
+from bot.search.conversation.recogniser import Conversation
+from bot.search.conversation.views import SUPPORT_ID, ConversationViews
 from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
@@ -26,7 +28,8 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     """Load content and render every page once, in every served language."""
     content = content or load_content(settings.content_dir)
     languages = load_languages(settings.locale_dir / "languages.yaml", settings.languages)
-    english = _bundle(settings, content, SOURCE, languages, None)
+    conversation = Conversation.load(settings.content_dir)  # every language's rules, shared
+    english = _bundle(settings, content, SOURCE, languages, None, conversation, content)
     english.usage = UsageLog.from_settings(settings)
     if not languages.several:
         return english
@@ -34,14 +37,16 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     english_pages = {sid: len(pages) for sid, pages in english.renderer.pages.items()}
     for tag in languages.enabled[1:]:
         translated = load_translation(content, settings.content_dir.parent / tag)
-        bundle = _bundle(settings, translated, tag, languages, english_pages)
+        bundle = _bundle(settings, translated, tag, languages, english_pages, conversation,
+                         content)
         bundle.languages = languages
         english.translations[tag] = bundle
     return english
 
 
 def _bundle(settings: Settings, content: Content, tag: str, languages: Languages,
-            english_pages: dict[str, int] | None) -> Services:
+            english_pages: dict[str, int] | None, conversation: Conversation,
+            english_content: Content) -> Services:
     language = languages.known[tag]
     translations = load_translations(settings.locale_dir, language.locale)
     renderer = Renderer(content, settings.templates_dir, translations, lang=tag)
@@ -53,6 +58,10 @@ def _bundle(settings: Settings, content: Content, tag: str, languages: Languages
     folder = settings.content_dir if tag == SOURCE else settings.content_dir.parent / tag
     words = folder / "search.yaml"
     search_index = SearchIndex.build(content, words, language.search)
+    english_support = english_content.sections.get(SUPPORT_ID) if tag != SOURCE else None
+    talk = ConversationViews(content, renderer, keyboards, conversation, views.help,
+                             english_support)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
                     views=views, inline=InlineResults(content, renderer), search=search_index,
-                    search_views=SearchViews(content, renderer, keyboards), lang=tag)
+                    search_views=SearchViews(content, renderer, keyboards), lang=tag,
+                    conversation=conversation, conversation_views=talk)

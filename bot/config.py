@@ -72,6 +72,7 @@ class Settings:
             webhook_secret=secret,
             port=_parse_int(env, "BOT_PORT", 8443, low=1, high=65535),
             languages=_parse_languages(env.get("BOT_LANGUAGES", "")),
+            **_folders(env),
         )
 
 
@@ -86,6 +87,18 @@ def _parse_ids(raw: str) -> frozenset[int]:
                 f"BOT_ADMIN_IDS must be comma-separated numeric user ids, got {part!r}.")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _folders(env: Mapping[str, str]) -> dict[str, Path]:
+    """``BOT_CONTENT_DIR`` (English; translations beside it) and ``BOT_TEMPLATES_DIR``."""
+    found = {}
+    for name, key in (("BOT_CONTENT_DIR", "content_dir"), ("BOT_TEMPLATES_DIR", "templates_dir")):
+        raw = env.get(name, "").strip()
+        if raw:
+            if not Path(raw).is_dir():
+                raise ConfigError(f"{name} must be an existing folder, got {raw!r}.")
+            found[key] = Path(raw)
+    return found
 
 
 def _parse_languages(raw: str) -> tuple[str, ...]:

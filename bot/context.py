@@ -14,10 +14,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.content.keyboards import Keyboards, decode
-from bot.content.languages import SOURCE, Languages
+from bot.content.languages import SOURCE, Choice, Languages
 from bot.content.loader import Content
 from bot.content.render import Renderer
 from bot.content.views import Views
+from bot.search.conversation.recogniser import Conversation
+from bot.search.conversation.views import ConversationViews
 from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
@@ -43,6 +45,9 @@ class Services:
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
     recent: RecentAnswers | None = None
+    # Crisis, feelings and small talk (issue 17); built by build_services.
+    conversation: Conversation | None = None
+    conversation_views: ConversationViews | None = None
     lang: str = SOURCE  # the language of this content, renderer and views
     languages: Languages | None = None  # every served language (None: English only)
     translations: dict[str, Services] = field(default_factory=dict)  # on English's services
@@ -60,6 +65,7 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
     """Callback context with typed access to :class:`Services` in the update's language."""
 
     lang: str = SOURCE
+    lang_near: bool = False  # the app's language is only close to ``lang`` (zh-TW -> zh-Hans)
 
     @classmethod
     def from_update(cls, update: object,  # type: ignore[override]
@@ -67,7 +73,8 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
         """A context for ``update``, with the language it is to be answered in."""
         context = super().from_update(update, application)
         if isinstance(update, Update):
-            context.lang = negotiate(update, services_of(application).languages)
+            choice = negotiate(update, services_of(application).languages)
+            context.lang, context.lang_near = choice.tag, choice.near
         return context
 
     @property
@@ -76,19 +83,19 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
         return services_of(self.application).in_language(self.lang)
 
 
-def negotiate(update: Update, languages: Languages | None) -> str:
+def negotiate(update: Update, languages: Languages | None) -> Choice:
     """The language to answer ``update`` in, from the update alone (issue 14, in this order).
 
     The pressed button's callback data; a ``/start`` or ``/language`` argument; the script of
     typed text; the app's ``language_code``; else English.
     """
     if languages is None or not languages.several:
-        return SOURCE
+        return Choice(SOURCE)
     query = update.callback_query
     if query is not None:
         action = decode(query.data)
         if action is not None:
-            return languages.tag(action.lang) or SOURCE
+            return Choice(languages.tag(action.lang) or SOURCE)
     message = update.effective_message
     text = (message.text or "") if message is not None else ""
     if update.inline_query is not None:
@@ -99,14 +106,14 @@ def negotiate(update: Update, languages: Languages | None) -> str:
         if command in LANGUAGE_COMMANDS and len(parts) > 1:
             tag, _ = languages.split_payload(parts[1])
             if tag is not None:
-                return tag
+                return Choice(tag)
         text = " ".join(parts[1:])  # /search вопрос, /glossary асцит: the words' script
     if text:
         by_script = languages.from_script(text)
         if by_script is not None:
-            return by_script
+            return Choice(by_script)
     user = update.effective_user
-    return languages.from_code(user.language_code if user else None).tag
+    return languages.from_code(user.language_code if user else None)
 
 
 def services_of(app: Application) -> Services:  # type: ignore[type-arg]

@@ -88,7 +88,7 @@ def test_piped_input_is_plain_text_and_ends_at_end_of_input(tmp_path: Path,
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "you> 1\nThere are no buttons to press yet. Type /start to begin." in out
-    assert "you> 42\nThere is no button 42: the last buttons are numbered 1 to 10." in out
+    assert "you> 42\nThere is no button 42: the last buttons are numbered 1 to 11." in out
     assert plain(services.views.unknown.html) in out.split("you> /frobnicate")[1]
     assert out.rstrip().endswith("Bye.")
     assert "\x1b" not in out

@@ -35,6 +35,7 @@ OUTLINE = {
     "lung": ("lung", "treatment"), "urgent": ("urgent", "menu"),
     "specialist": ("specialist", "menu"), "glossary": ("glossary", "menu"),
     "about": ("about", "menu"),
+    "support": ("support", "menu"),  # added (content-notes §3 S7, issue 17)
 }
 GLOSSARY_KEYS = [
     "metastasis", "secondary_liver_cancer", "primary_liver_cancer", "portal_vein",
@@ -75,7 +76,7 @@ def test_seed_spans_cover_the_whole_seed_once() -> None:
         assert SEED[end] == " "
     assert content.sections["colorectal"].seed_span == (7509, 12017)
     added = {s.id for s in content.sections.values() if s.seed_span is None}
-    assert added == {"urgent", "specialist", "glossary", "about"}
+    assert added == {"urgent", "specialist", "glossary", "about", "support"}
     assert all(content.sections[a].origin == "added" for a in added)
 
 

@@ -36,7 +36,9 @@ MESSAGE_IDS = (48_151_623, 42_424_242, 31_415_926)
 NAMES = ("Philippa", "Quennell", "marigold_lantern_7", "Wendeline", "Throckmorton",
          "Thistlewood family chat", "ottoline_owl_watch")
 TEXTS = ("my mother Ottoline has a lump near her liver", "xylofibrillate",
-         "nonsense_qwertyuiop", "quasar grandma scan results", "zymurgical prognosis")
+         "nonsense_qwertyuiop", "quasar grandma scan results", "zymurgical prognosis",
+         # crisis and feelings (issue 17): answered, and only their kind recorded
+         "Ottoline here, I want to end my life", "so terrified for grandma Ottoline")
 
 _update_ids = itertools.count(88_000_001)
 
@@ -67,6 +69,8 @@ def session() -> list[dict[str, Any]]:
         _u(callback_update(encode("f", "overview", 1), message=bot_message, from_user=patient)),
         _u(callback_update("forged|" + TEXTS[4], message=bot_message, from_user=patient)),
         say(TEXTS[0], message_id=MESSAGE_IDS[1]),
+        say(TEXTS[5]),
+        say(TEXTS[6]),
         say(f"/glossary {TEXTS[1]}"),
         say(f"/{TEXTS[2]}"),
         say(TEXTS[0], edited=True),
@@ -91,7 +95,7 @@ def needles(key: bytes, digests: list[bytes]) -> dict[str, bytes]:
                         size, order, signed=True)  # type: ignore[arg-type]
     for text in (*NAMES, *TEXTS):
         found[repr(text)] = text.encode()
-    for word in ("Ottoline", "qwertyuiop", "quasar", "zymurgical"):
+    for word in ("Ottoline", "qwertyuiop", "quasar", "zymurgical", "terrified", "end my life"):
         found[repr(word)] = word.encode()
     found["the daily key"] = key
     for i, digest in enumerate(digests):
@@ -129,7 +133,8 @@ async def test_nothing_identifying_in_the_database(app: Any, services: Services)
     assert scan(path, forbidden) == []
     # ...and the session really was recorded (the scan looked at real data).
     assert rows(path, "SELECT kind, sum(n) FROM events GROUP BY kind ORDER BY kind") == [
-        ("button", 1), ("command", 5), ("deep_link", 1), ("feedback", 1), ("inline_chosen", 1),
-        ("inline_query", 1), ("search", 1), ("unknown", 4)]
+        ("button", 1), ("command", 5), ("crisis", 1), ("deep_link", 1), ("feedback", 1),
+        ("feelings", 1), ("inline_chosen", 1), ("inline_query", 1), ("search", 1),
+        ("unknown", 4)]
     assert rows(path, "SELECT n FROM daily_users") == [(2,)]
     assert rows(path, "SELECT DISTINCT language FROM events ORDER BY 1") == [("en",), ("pt",)]

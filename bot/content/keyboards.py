@@ -178,7 +178,8 @@ class Keyboards:
         if section.id != GLOSSARY_ID:
             rows.append(self._feedback_row(section))
         rows.append(self._share_row(InlineMatch("section", section.id)))
-        if self._english_pages is not None:
+        if self._english_pages is not None and not (section.translation
+                                                     and section.translation.missing):
             english_page = min(page, self._english_pages.get(section.id, 1))
             rows.append(self._english_row("s", section.id, english_page))
         rows.append(self._back_row(section))

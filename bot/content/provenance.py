@@ -25,6 +25,7 @@ class Translation:
     reviews: tuple[Review, ...] = ()
     stale: bool = False  # the English text changed since ``from_hash`` was taken
     expected_hash: str = ""
+    missing: bool = False  # no translation yet: the English page is shown, and says so
 
     @property
     def clinician_checked(self) -> bool:

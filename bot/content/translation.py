@@ -79,8 +79,11 @@ def load_translation(english: Content, directory: Path) -> Content:
     for sid, source in english.sections.items():
         path = directory / f"{sid}.md"
         where = f"{directory.name}/{path.name}"
-        if not path.is_file():
-            raise ContentError(f"{where}: missing (every English section needs a translation)")
+        if not path.is_file():  # a new English page: shown in English until translated
+            sections[sid] = dataclasses.replace(source, children=[], translation=Translation(
+                from_hash="", method="", date="", missing=True,
+                expected_hash=text_hash(source.path) if source.path else ""))
+            continue
         try:
             post = frontmatter.load(str(path))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -49,6 +49,8 @@ class Views:
         self.stale = View(renderer.render("stale"), menu)
         self.error = View(renderer.render("error"), menu)
         self.repeat_pointer = View(renderer.render("repeat_pointer"))
+        self.welcome_near = View(renderer.render("welcome", near=True), menu) if languages \
+            else None
         # The language list (/language, 🌐): (tag, own name) of each served language, if several.
         self.language_list = View(renderer.render("languages"),
                                   keyboards.languages(languages)) if languages else None

@@ -35,7 +35,9 @@ async def start(update: Update, context: BotContext) -> None:
         await reply_section(update, context, payload)
         return
     track(update, context, "command", "start")
-    await reply(update, views.welcome)
+    # An app in a language we only stand in for (zh-TW: Simplified Chinese) is told so.
+    near = views.welcome_near if context.lang_near else None
+    await reply(update, near or views.welcome)
 
 
 async def language(update: Update, context: BotContext) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import Chat, Update
 
 from bot.context import BotContext
+from bot.handlers.conversation import respond
 from bot.handlers.send import reply
 from bot.handlers.track import track
 from bot.search.views import stats_section
@@ -36,6 +37,10 @@ async def command(update: Update, context: BotContext) -> None:
 
 
 async def _answer(update: Update, context: BotContext, words: str) -> None:
+    # Crisis, feelings, small talk (in that order), in the language being answered in.
+    language = context.lang if context.services.languages is not None else None
+    if await respond(update, context, words, language):
+        return
     services = context.services
     answer = services.search.answer(words, MAX_RESULTS)
     track(update, context, "search", stats_section(answer))

@@ -12,7 +12,10 @@ from telegram import Update
 from bot.context import BotContext
 
 KINDS = frozenset({"command", "button", "deep_link", "inline_query", "inline_chosen", "search",
-                   "share", "feedback", "unknown"})
+                   "share", "feedback", "unknown",
+                   # typed messages that are not a search (bot/search/conversation/route.py)
+                   "crisis", "feelings", "greeting", "thanks", "goodbye", "human",
+                   "talk_to_someone", "help"})
 
 
 def chat_type(update: Update) -> str:

@@ -68,6 +68,10 @@ def compare(english: Content, translated: Content, lang: str) -> tuple[list[str]
     for sid, source in english.sections.items():
         page = translated.sections[sid]
         where = f"{lang}/{sid}.md"
+        if page.translation is not None and page.translation.missing:
+            warnings.append(f"{where}: not translated yet (the English page is shown, and says "
+                            "so)")
+            continue
         if len(page.notes) != len(source.notes):
             problems.append(f"{where}: {len(page.notes)} notes, English has "
                             f"{len(source.notes)} (same notes, same order)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from telegram import InlineKeyboardMarkup
 from bot.app import build_services
 from bot.config import Settings
 from bot.content.keyboards import GLOSSARY_ID, Action, decode
+from bot.content.languages import SOURCE, load_languages
 from bot.content.loader import Section
 from bot.content.markdown import visible_text
 from bot.content.views import View
@@ -63,6 +64,7 @@ class SectionPage:
     trail: list[Section]  # parents, outermost first
     pages: list[Bubble]
     stats: Readability
+    english: tuple[Bubble, ...] = ()  # a translation's English original, shown beside it
 
 
 def section_file(section_id: str) -> str:
@@ -70,8 +72,16 @@ def section_file(section_id: str) -> str:
     return f"section-{section_id}.html"
 
 
-def target(action: Action) -> str:
-    """The preview page (file and anchor) showing what a button with ``action`` opens."""
+def target(action: Action, lang: str = SOURCE) -> str:
+    """The preview page (file and anchor) showing what a button with ``action`` opens.
+
+    Each translation's site is a folder beside the English one (``ru/``), so a button of
+    another language (e.g. "Read in English") leads into that language's folder.
+    """
+    if action.lang != lang:
+        up = "../" if lang != SOURCE else ""
+        folder = "" if action.lang == SOURCE else f"{action.lang}/"
+        return up + folder + target(action, action.lang)
     if action.kind == "s":
         return f"{section_file(action.arg)}#page-{action.page}"
     if action.kind == "g":
@@ -84,9 +94,11 @@ def target(action: Action) -> str:
 class Preview:
     """Builds the preview site from the services the bot runs on."""
 
-    def __init__(self, services: Services, templates_dir: Path) -> None:
+    def __init__(self, services: Services, templates_dir: Path,
+                 english: Services | None = None) -> None:
         self.services = services
         self.templates_dir = templates_dir
+        self.english = english  # set for a translation: its pages are shown beside these
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=True,
@@ -101,7 +113,9 @@ class Preview:
         content = self.services.content
         sections = {s.id: self.section_page(s) for s in content.walk()}
         order = list(sections.values())
+        translations = self.services.translations
         common = {"generated": dt.date.today().isoformat(), "stylesheet": STYLESHEET,
+                  "lang": self.services.lang, "translations": list(translations),
                   "section_file": section_file,
                   "about_file": section_file(ABOUT_ID) if ABOUT_ID in sections else None}
         for i, page in enumerate(order):
@@ -137,7 +151,12 @@ class Preview:
             node = content.sections[node.parent]
             trail.insert(0, node)
         text = "\n".join(visible_text(p.html) for p in pages)
-        return SectionPage(section, section_file(section.id), trail, pages, measure(text))
+        english: tuple[Bubble, ...] = ()
+        if self.english is not None:
+            source = Preview(self.english, self.templates_dir)
+            english = tuple(source.section_page(self.english.content.sections[section.id]).pages)
+        return SectionPage(section, section_file(section.id), trail, pages, measure(text),
+                           english)
 
     def word_lists(self) -> list[Bubble]:
         """The glossary page with each page of its word buttons (``/glossary``)."""
@@ -178,7 +197,8 @@ class Preview:
                     if action is None or resolve(views, action) is None:
                         out.append(Button(button.text, None, "broken"))
                     else:
-                        out.append(Button(button.text, target(action), "callback"))
+                        out.append(Button(button.text, target(action, self.services.lang),
+                                          "callback"))
                 else:
                     out.append(Button(button.text, None, "inert"))
             rows.append(out)
@@ -191,5 +211,12 @@ class Preview:
 
 def build_preview(settings: Settings, out_dir: Path) -> Path:
     """Load and render the content as the bot does, write the site; its index page."""
-    services = build_services(settings)
-    return Preview(services, settings.templates_dir / "preview").write(out_dir)
+    languages = load_languages(settings.locale_dir / "languages.yaml", settings.languages)
+    present = tuple(t for t in languages.known
+                    if t == SOURCE or (settings.content_dir.parent / t).is_dir())
+    services = build_services(replace(settings, languages=present))
+    templates = settings.templates_dir / "preview"
+    index = Preview(services, templates).write(out_dir)
+    for lang, bundle in services.translations.items():  # every translation, served or not
+        Preview(bundle, templates, english=services).write(out_dir / lang)
+    return index

@@ -64,8 +64,15 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def bigram_words(text: str) -> list[str]:
-    """Words of ``text`` with Han runs as overlapping pairs: "我呕血" -> ["我呕", "呕血"]."""
+def bigram_words(text: str, stop: re.Pattern[str] | None = None) -> list[str]:
+    """Words of ``text`` with Han runs as overlapping pairs: "我呕血" -> ["我呕", "呕血"].
+
+    ``stop`` (stop words of two or more characters: 什么, 请问) is cut out of the runs first,
+    so that pairs across a stop word ("么是" in "什么是") do not stand for words the text does
+    not have. One character is not cut: 的 and 是 are also parts of words (目的, 但是).
+    """
+    if stop is not None:
+        text = stop.sub(" ", text)
     out: list[str] = []
     for word in words(text):
         if _HAN_RUN.fullmatch(word) is None:
@@ -124,7 +131,14 @@ class Lexicon:
     def __init__(self, search_words: SearchWords, texts: Iterable[str],
                  mode: str = "stem:english") -> None:
         """``mode``: ``stem:<snowball language>``, or ``bigrams`` for text without spaces."""
-        self._words = bigram_words if mode == "bigrams" else words
+        self._words = words
+        self._bigrams = mode == "bigrams"
+        if self._bigrams:
+            han = sorted((w for w in search_words.stopwords
+                          if len(w) > 1 and _HAN_RUN.fullmatch(w)),
+                         key=len, reverse=True)
+            cut = re.compile("|".join(map(re.escape, han))) if han else None
+            self._words = lambda text: bigram_words(text, cut)
         self._stemmer = snowballstemmer.stemmer(
             mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords
@@ -154,8 +168,10 @@ class Lexicon:
         out = []
         for word in self._expand(self._fix(self._words(text), memo)):
             stem = self._stem(word, memo)
+            # Without spaces, a pair the guide never uses is mostly two halves of two words.
+            unknown_pair = self._bigrams and word not in self._counts and _HAN_RUN.match(word)
             out.append(Token(word, stem, word.isdigit() or word in self._stop
-                             or stem in self._stop_stems))
+                             or stem in self._stop_stems or bool(unknown_pair)))
         self._stemmer.set_current("")  # the stemmer would otherwise hold the last word typed
         return out
 

@@ -4,8 +4,7 @@ Recording never waits or raises: :meth:`UsageLog.record` appends to a bounded in
 the writer drains it in batches, one transaction each. If the database fails (locked, read-only,
 disk full, deleted) the bot keeps answering, the writer retries with bounded back-off, and events
 that don't fit in the queue are counted as dropped. On shutdown everything queued is written.
-Unique users are counted in memory (:mod:`bot.usage.uniques`); only "one more person today" is
-stored.
+Uniques are counted in memory (:mod:`bot.usage.uniques`); only "one more person today" is stored.
 """
 
 from __future__ import annotations

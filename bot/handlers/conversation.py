@@ -1,0 +1,43 @@
+"""Typed messages that are not (only) a question: crisis, feelings and small talk.
+
+:func:`respond` is called first for every typed message, private or ``/search`` in a group. It
+follows the order of precedence of :mod:`bot.search.conversation.route`, answers what is its own
+and returns False for the search to answer (red flags first, then topics, then no match). The
+message is read and dropped; the usage log gets only the kind (``crisis``, ``greeting``, …).
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.handlers.send import reply
+from bot.handlers.track import track
+from bot.search.conversation.route import SEARCH, route
+
+MAX_TOPICS = 3  # as many topics as the search shows
+
+
+async def respond(update: Update, context: BotContext, words: str,
+                  language: str | None = None) -> bool:
+    """Answer ``words`` if they are crisis, feelings or small talk; False leaves it to search.
+
+    ``language`` is the user's language once there are several (the languages work feeds it);
+    None means the content's own language.
+    """
+    services = context.services
+    conversation, views = services.conversation, services.conversation_views
+    if conversation is None or views is None:
+        return False
+    decided = route(words, language or conversation.default, conversation, services.search)
+    if decided.kind == SEARCH:
+        return False
+    if decided.kind == "crisis":
+        view = views.crisis(decided.language)
+    elif decided.kind == "feelings":
+        view = views.feelings(services.search.answer(words, MAX_TOPICS))
+    else:
+        view = views.small_talk(decided.kind)
+    track(update, context, decided.kind)
+    await reply(update, view)
+    return True

@@ -1,0 +1,191 @@
+"""Matching a message against example phrases: the two rules of the conversation recogniser.
+
+A message and every example are cut into *units*: words for languages written with spaces
+(English, Russian), characters for Chinese. Two rules use them:
+
+- :func:`contains` (crisis, feelings): the example's units appear in the message in order, with
+  at most ``gap`` other units between two of them (only in examples of three units or more).
+- :func:`cover` (small talk): the whole message is made of examples and filler units, so
+  "thanks a lot, that helped" is thanks but "thanks, what is AFP?" is a question.
+
+Units are compared by :func:`same`: equal; or, for a word written with a final ``*``, any word
+that starts with it ("хоч*" matches "хочу", "хочется"); or one typo, counting a swap of two
+letters as one typo, in words of at least ``typo_from`` letters (two typos from ten letters).
+Each rule picks its own ``typo_from``: short feelings words are too close to everyday words
+("fear" / "year", "tears" / "years") to forgive a typo in them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+WILDCARD = "*"
+TYPO_FROM = 4  # the usual word length from which one typo is forgiven
+TWO_TYPOS_FROM = 10  # ... and two
+MIN_GAP_UNITS = 3  # shorter examples must match without other units in between
+
+_WORD = re.compile(r"[^\W_]+")
+_EXAMPLE_WORD = re.compile(r"[^\W_]+\*?")  # examples may end a word with the wildcard
+_REPEATS = re.compile(r"(\w)\1+")
+_FOLD = str.maketrans({"'": None, "’": None, "`": None, "ё": "е"})
+
+Units = tuple[str, ...]
+
+
+def normalise(text: str) -> str:
+    """Case-folded, full-width forms made plain, apostrophes dropped ("I'm" -> "im").
+
+    Russian yo is read as ie, as most people type it.
+    """
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+
+
+def units(text: str, *, characters: bool, example: bool = False) -> Units:
+    """Words (or Chinese characters) of ``text``; a message of only "?" is the unit "?"."""
+    found = (_EXAMPLE_WORD if example else _WORD).findall(normalise(text))
+    if characters:
+        found = [c for word in found for c in (
+            [word] if word.endswith(WILDCARD) else _characters(word))]
+    if not found and "?" in text:
+        return ("?",)
+    return tuple(found)
+
+
+def _characters(word: str) -> list[str]:
+    """A run of Latin letters or digits stays one unit ("ai", "3q"); CJK splits per character."""
+    return re.findall(r"[a-z0-9]+|\S", word)
+
+
+def squeeze(unit: str) -> str:
+    """Repeated letters made single, for small talk: "hiii" -> "hi", "thankss" -> "thanks"."""
+    return _REPEATS.sub(r"\1", unit)
+
+
+def same(example: str, word: str, typo_from: int = TYPO_FROM) -> bool:
+    """Whether ``word`` of a message matches ``example``'s unit (see the module docstring)."""
+    if example.endswith(WILDCARD):
+        stem = example[:-1]
+        return word.startswith(stem) or (
+            len(stem) > typo_from and len(word) >= len(stem)
+            and OSA.distance(stem, word[:len(stem)]) <= 1)
+    if example == word:
+        return True
+    shorter = min(len(example), len(word))
+    allowed = 2 if shorter >= max(TWO_TYPOS_FROM, typo_from) else 1 if shorter >= typo_from else 0
+    return allowed > 0 and OSA.distance(example, word, score_cutoff=allowed) <= allowed
+
+
+def contains(message: Units, example: Units, gap: int, typo_from: int = TYPO_FROM) -> bool:
+    """Whether ``example`` occurs in ``message`` in order (see the module docstring)."""
+    allowed = gap if len(example) >= MIN_GAP_UNITS else 0
+    return any(_extends(message, example, 1, start, allowed, typo_from)
+               for start in range(len(message)) if same(example[0], message[start], typo_from))
+
+
+def _extends(message: Units, example: Units, k: int, at: int, gap: int, typo_from: int
+             ) -> bool:
+    if k == len(example):
+        return True
+    for nxt in range(at + 1, min(at + 2 + gap, len(message))):
+        if same(example[k], message[nxt], typo_from) and _extends(
+                message, example, k + 1, nxt, gap, typo_from):
+            return True
+    return False
+
+
+def without(message: Units, phrases: Sequence[Units]) -> Units:
+    """``message`` with every word-for-word occurrence of ``phrases`` taken out."""
+    kept = list(message)
+    words = set(kept)
+    for phrase in phrases:
+        if not any(same(phrase[0], w) for w in words):
+            continue
+        n, i = len(phrase), 0
+        while i + n <= len(kept):
+            if all(same(e, w) for e, w in zip(phrase, kept[i:i + n], strict=True)):
+                del kept[i:i + n]
+            else:
+                i += 1
+    return tuple(kept)
+
+
+class Phrases:
+    """Phrases for :func:`contains`, indexed by their first unit so that a long message is read
+    once: only the phrases whose first unit matches a word are followed further."""
+
+    def __init__(self, phrases: Sequence[Units], gap: int, typo_from: int = TYPO_FROM) -> None:
+        self.phrases = tuple(phrases)
+        self._gap, self._typo_from = gap, typo_from
+        self._by_first: dict[str, list[Units]] = {}
+        for phrase in self.phrases:
+            self._by_first.setdefault(phrase[0], []).append(phrase)
+        self._firsts = list(self._by_first)
+        self._plain = [f.removesuffix(WILDCARD) for f in self._firsts]  # compared in C
+        self._wildcards = [f for f in self._firsts if f.endswith(WILDCARD)]  # few
+
+    def found_in(self, message: Units) -> bool:
+        """Whether any of the phrases occurs in ``message`` (see :func:`contains`)."""
+        memo: dict[str, list[Units]] = {}
+        for start, word in enumerate(message):
+            candidates = memo.get(word)
+            if candidates is None:
+                candidates = memo[word] = self._starting_with(word)
+            for phrase in candidates:
+                allowed = self._gap if len(phrase) >= MIN_GAP_UNITS else 0
+                if _extends(message, phrase, 1, start, allowed, self._typo_from):
+                    return True
+        return False
+
+    def _starting_with(self, word: str) -> list[Units]:
+        close = process.extract(word, self._plain, scorer=OSA.distance, score_cutoff=2,
+                                limit=None)
+        firsts = {self._firsts[i] for _, _, i in close} | set(self._wildcards)
+        return [p for f in firsts if same(f, word, self._typo_from) for p in self._by_first[f]]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One small-talk example: its units (squeezed) and the kind it stands for."""
+
+    kind: str
+    units: Units
+
+
+def cover(message: Units, examples: Sequence[Example], fillers: frozenset[str]) -> str | None:
+    """The kind of the longest example, if examples and fillers make up the whole message."""
+    words = tuple(squeeze(u) for u in message)
+    # best[i] for words[:i], if covered: (units matched by examples, of which without a typo,
+    # the longest example, its kind). More units, then fewer typos, win: "help" is help, not a
+    # typo of "hello".
+    best: list[_Cover | None] = [None] * (len(words) + 1)
+    best[0] = (0, 0, 0, "")
+    for i in range(len(words)):
+        here = best[i]
+        if here is None:
+            continue
+        if words[i] in fillers or message[i] in fillers:
+            _keep(best, i + 1, here)
+        for example in examples:
+            n = len(example.units)
+            if i + n <= len(words) and all(same(e, w) for e, w in
+                                           zip(example.units, words[i:i + n], strict=True)):
+                exact = sum(e == w for e, w in zip(example.units, words[i:i + n], strict=True))
+                longest = (n, example.kind) if n > here[2] else (here[2], here[3])
+                _keep(best, i + n, (here[0] + n, here[1] + exact, *longest))
+    end = best[len(words)]
+    return end[3] if end is not None and end[0] > 0 else None
+
+
+_Cover = tuple[int, int, int, str]
+
+
+def _keep(best: list[_Cover | None], at: int, candidate: _Cover) -> None:
+    current = best[at]
+    if current is None or candidate[:3] > current[:3]:
+        best[at] = candidate

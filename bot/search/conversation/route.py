@@ -1,0 +1,44 @@
+"""The order of precedence for a typed message, stated once: what answers it first.
+
+1. **crisis**: the person may want to die or be in danger: the crisis contacts, before anything.
+2. **urgent**: a red-flag symptom: the search reply, which puts the urgent advice first.
+3. **feelings**: fear, grief, guilt: a kind acknowledgement and who to talk to, then any topics.
+4. **small talk**: greeting, thanks, goodbye, "are you human?", "can I talk to someone?", "help".
+5. **search**: the topics that answer the question; or **no match**, the search's kind reply.
+
+The handler (:mod:`bot.handlers.conversation`) acts on the route; the search (steps 2 and 5) is
+answered by the search handler as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.search.conversation.recogniser import Conversation
+from bot.search.index import SearchIndex
+
+PRECEDENCE = ("crisis", "urgent", "feelings", "small_talk", "search", "no_match")
+SEARCH = "search"  # steps 2 and 5: the search handler answers (urgent first, or no match)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which reply a message gets: ``crisis``, ``feelings``, a small-talk kind, or ``search``."""
+
+    kind: str
+    language: str  # of the reply: a crisis may be recognised in another loaded language
+
+
+def route(text: str, language: str, conversation: Conversation, search: SearchIndex) -> Route:
+    """Decide the reply for ``text`` written in (or sent to the bot set to) ``language``."""
+    crisis = conversation.crisis_language(text, prefer=language)
+    if crisis is not None:
+        return Route("crisis", crisis)
+    if search.is_urgent(text):
+        return Route(SEARCH, language)
+    if conversation.is_feelings(text, language):
+        return Route("feelings", language)
+    small_talk = conversation.small_talk(text, language)
+    if small_talk is not None:
+        return Route(small_talk, language)
+    return Route(SEARCH, language)

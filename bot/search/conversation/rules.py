@@ -1,0 +1,127 @@
+"""``content/<lang>/conversation.yaml``: one language's examples and crisis reply, validated.
+
+The file is data, not code: the kinds of small talk with their examples, the phrases that show
+feelings, the phrases that show a person may be in crisis, filler words, and the crisis reply
+with the source of every contact in it. See ``content/en/conversation.yaml`` for the format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.content.loader import ContentError
+from bot.search.conversation.match import Example, Units, squeeze, units
+
+SMALL_TALK = ("greeting", "thanks", "goodbye", "human", "talk_to_someone", "help")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One line of the crisis reply: who to call, and where that number was found."""
+
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CrisisReply:
+    """The crisis reply of one language, complete in that language (contacts first)."""
+
+    heading: str
+    contacts: tuple[Contact, ...]
+    not_a_service: str
+    closing: str
+    translation: str  # how the text was made and who checked it ("" for the source language)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One language's examples, cut into units once."""
+
+    language: str
+    characters: bool  # Chinese: units are characters
+    gap: int
+    fillers: frozenset[str]
+    small_talk: tuple[Example, ...]
+    feelings: tuple[Units, ...]
+    crisis: tuple[Units, ...]
+    crisis_except: tuple[Units, ...]  # taken out of a message before looking for crisis
+    crisis_reply: CrisisReply
+
+    def units(self, text: str) -> Units:
+        """The message cut the way this language's examples are."""
+        return units(text, characters=self.characters)
+
+
+def load_rules(path: Path) -> Rules:
+    """Read and check one ``conversation.yaml``; a problem is a :class:`ContentError`."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path}: cannot read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ContentError(f"{path}: expected a mapping")
+    name = f"{path.parent.name}/{path.name}"
+    characters = _get(data, "units", str, name) == "characters"
+    small = _get(data, "small_talk", dict, name)
+    if sorted(small) != sorted(SMALL_TALK):
+        raise ContentError(f"{name}: small_talk needs exactly {', '.join(SMALL_TALK)}")
+
+    def cut(text: str, where: str) -> Units:
+        found = units(text, characters=characters, example=True)
+        if not found:
+            raise ContentError(f"{name}: {where} example {text!r} has no words")
+        return found
+
+    examples = tuple(Example(kind, tuple(squeeze(u) for u in cut(text, kind)))
+                     for kind in SMALL_TALK for text in _strings(small, kind, name))
+    fillers = frozenset(squeeze(u) for text in _strings(data, "fillers", name)
+                        for u in cut(text, "fillers"))
+    return Rules(
+        language=_get(data, "language", str, name),
+        characters=characters,
+        gap=_get(data, "gap", int, name),
+        fillers=fillers,
+        small_talk=examples,
+        feelings=tuple(cut(t, "feelings") for t in _strings(data, "feelings", name)),
+        crisis=tuple(cut(t, "crisis") for t in _strings(data, "crisis", name)),
+        crisis_except=tuple(cut(t, "crisis_except") for t in (
+            _strings(data, "crisis_except", name) if "crisis_except" in data else ())),
+        crisis_reply=_crisis_reply(_get(data, "crisis_reply", dict, name), name),
+    )
+
+
+def _crisis_reply(data: dict[str, Any], name: str) -> CrisisReply:
+    contacts = []
+    for item in _get(data, "contacts", list, name):
+        if not isinstance(item, dict):
+            raise ContentError(f"{name}: each crisis contact needs text and sources")
+        sources = tuple(_strings(item, "sources", name))
+        if not all(s.startswith(("https://", "http://")) for s in sources):
+            raise ContentError(f"{name}: crisis contact sources must be web addresses")
+        contacts.append(Contact(_get(item, "text", str, name), sources))
+    if not contacts:
+        raise ContentError(f"{name}: the crisis reply needs contacts")
+    return CrisisReply(heading=_get(data, "heading", str, name), contacts=tuple(contacts),
+                       not_a_service=_get(data, "not_a_service", str, name),
+                       closing=_get(data, "closing", str, name),
+                       translation=str(data.get("translation") or ""))
+
+
+def _get(data: dict[str, Any], key: str, kind: type, name: str) -> Any:
+    value = data.get(key)
+    if not isinstance(value, kind) or (kind is str and not value.strip()):
+        raise ContentError(f"{name}: '{key}' must be a {kind.__name__}")
+    return value
+
+
+def _strings(data: dict[str, Any], key: str, name: str) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list) or not value or not all(
+            isinstance(v, str | int) and str(v).strip() for v in value):
+        raise ContentError(f"{name}: '{key}' must be a non-empty list of texts")
+    return [str(v) for v in value]
