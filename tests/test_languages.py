@@ -245,3 +245,21 @@ def test_check_fails_when_catalogs_are_out_of_date(tree: Path, tmp_path: Path) -
     problems = catalogs.problems(settings.templates_dir, settings.locale_dir,
                                  load_languages(REGISTRY, ALL))
     assert any("out of date with the templates" in p for p in problems), problems
+
+
+def test_shared_cards_and_the_word_list_are_labelled_too(many: Services) -> None:
+    russian = many.in_language("ru")
+    label = "Машинный перевод с английского"
+    cards = russian.inline.top("LiverTestBot")
+    assert cards
+    assert all(label in c.input_message_content.message_text  # type: ignore[attr-defined]
+               for c in cards)
+    words = russian.views.glossary(1)
+    assert words is not None
+    assert words.keyboard is not None
+    english = [b for row in words.keyboard.inline_keyboard for b in row
+               if b.text == "🇬🇧 Читать на английском"]
+    assert [b.callback_data for b in english] == [encode("gl", "w", 1)]
+    assert many.views.glossary(1) is not None
+    assert not any("🇬🇧" in b.text for row in many.views.glossary(1).keyboard.inline_keyboard  # type: ignore[union-attr]
+                   for b in row)

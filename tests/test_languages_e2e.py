@@ -126,6 +126,11 @@ async def test_russian_and_english_people_in_one_group(fake: FakeBotAPI, bot: Bo
     # A red-flag question, in Russian, gets the urgent advice in Russian first.
     urgent = await say(fake, f"/search@{BOT} меня вырвало кровью", RUSSIAN, group)
     assert urgent.params["text"].startswith(f"<b>🚨 {ru.content.sections['urgent'].title}</b>")
+    # Small talk is answered in Russian too (issue 17's replies, through the catalogs).
+    thanks = await say(fake, f"/search@{BOT} спасибо", RUSSIAN, group)
+    talk = ru.conversation_views
+    assert talk is not None
+    assert thanks.params["text"] == talk.small_talk("thanks").html
     # The English-app person is unaffected.
     theirs = await say(fake, f"/breast@{BOT}", ENGLISH, group)
     assert theirs.params["text"] in (html_of(expected, "en", "breast"),

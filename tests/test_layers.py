@@ -19,7 +19,7 @@ LAYERS: dict[str, int] = {
     "bot.__main__": 0,
     "bot.console": 1, "bot.review": 1,
     "bot.app": 2,
-    "bot.handlers": 3, "bot.bundles": 3,
+    "bot.handlers": 3, "bot.bundles": 3, "bot.menus": 3,
     "bot.context": 4,
     "bot.search": 5, "bot.usage": 5,
     "bot.content": 6,

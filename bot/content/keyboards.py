@@ -234,6 +234,8 @@ class Keyboards:
 
     def _glossary_page(self, page: int) -> InlineKeyboardMarkup:
         rows = self._terms_rows(page)
+        if self._english_pages is not None:
+            rows.append(self._english_row("gl", "w", page))
         rows.append(self._back_row(self.content.sections[GLOSSARY_ID]))
         return StaticKeyboard(rows)
 

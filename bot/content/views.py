@@ -40,7 +40,8 @@ class Views:
         self.welcome = View(renderer.render("welcome"), menu)
         self.menu = View(renderer.render("menu"), menu)
         self.help = View(renderer.render(
-            "help", sections=[(s, depth[s.id]) for s in content.walk()]), menu)
+            "help", sections=[(s, depth[s.id]) for s in content.walk()],
+            languages=", ".join(name for _, name in languages or ())), menu)
         self.privacy = View(renderer.render("privacy", retention_days=settings.retention_days),
                             menu)
         self.unknown = View(renderer.render("unknown"), menu)

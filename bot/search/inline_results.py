@@ -53,13 +53,15 @@ class InlineResults:
         built: dict[InlineMatch, InlineQueryResultArticle] = {}
         for section in self.content.walk():
             match = InlineMatch("section", section.id)
-            html = self.renderer.render("inline_result", section=section, term=None)
+            html = self.renderer.render("inline_result", section=section, term=None,
+                                        translation=section.translation)
             built[match] = self._card(match, section.title, section.summary, html,
                                       bot_username, section.id)
         for term in self.content.terms.values():
             match = InlineMatch("term", term.key)
             html = self.renderer.render("inline_result",
-                                        section=self.content.sections[term.section], term=term)
+                                        section=self.content.sections[term.section], term=term,
+                                        translation=self.content.glossary_translation)
             title = self.renderer.label("inline_term_title", term=term.term)
             built[match] = self._card(match, title, term.definition, html, bot_username,
                                       term.section)
