@@ -71,9 +71,12 @@ async def publish(bot: Bot, english: Services, built_in: Mapping[str, str],
                 log.warning("could not set the %s command menu for one scope: %s",
                             bundle.lang, exc.message)
         description, short = profile_in(bundle)
-        await bot.set_my_description(description, language_code=code)
-        await bot.set_my_short_description(short, language_code=code)
-        calls += 2
+        try:
+            await bot.set_my_description(description, language_code=code)
+            await bot.set_my_short_description(short, language_code=code)
+            calls += 2
+        except TelegramError as exc:  # the profile is a nicety: never stop the bot for it
+            log.warning("could not set the %s description: %s", bundle.lang, exc.message)
         bundle.inline.prepare(bot.username)
         bundle.views.prepare_groups(bot.username)
     return calls

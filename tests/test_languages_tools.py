@@ -133,4 +133,14 @@ async def test_nothing_identifying_stored_after_a_multilingual_session(tmp_path:
     languages = {language for (language,) in rows(
         settings.db_path, "SELECT DISTINCT language FROM daily UNION "
                           "SELECT DISTINCT language FROM events")}
-    assert {"ru", "zh", "en/ru"} <= languages  # an English button pressed by a Russian app
+    assert languages == {"ru", "zh", "en"}  # answered in; "en": the English button pressed
+
+
+def test_languages_benchmark_smoke_run(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import languages
+
+    assert languages.main(["--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "start-up, en, ru, zh-Hans:" in out
+    for lang in ALL:
+        assert f"search, {lang} (" in out

@@ -2,7 +2,7 @@
 
 Layers, top to bottom (``bot/*/__init__.py`` say the same in words)::
 
-    __main__ → console, review → app → handlers → context → search, usage → content
+    __main__ → console, review → app → handlers, bundles, menus → context → search, usage → content
              → transport → config, logs
 
 A module may import its own package and anything in a lower layer; never a higher layer, and

@@ -36,14 +36,14 @@ def language(update: Update) -> str:
     return prefix if len(prefix) == 2 and prefix.isascii() and prefix.isalpha() else "other"
 
 
-def answer_language(update: Update, context: BotContext) -> str:
-    """The answer's language, and the app's when it differs: ``ru``, ``en/pt``, ``zh``.
+def answer_language(context: BotContext) -> str:
+    """The two letters of the language the bot answers in (``zh-Hans`` -> ``zh``).
 
-    Two letters each (``zh-Hans`` -> ``zh``), so nothing finer than today's app bucket is kept.
+    Counted instead of the app's language when several languages are served: what people read
+    in. Every served language is one of the usage log's fixed language buckets, so no bucket
+    is finer than before.
     """
-    answer = context.lang.split("-")[0][:2].lower()
-    app = language(update)
-    return answer if app == answer else f"{answer}/{app}"
+    return context.lang.split("-")[0][:2].lower()
 
 
 def track(update: Update, context: BotContext, kind: str, section: str | None = None) -> None:
@@ -53,8 +53,7 @@ def track(update: Update, context: BotContext, kind: str, section: str | None = 
         return
     user = update.effective_user
     # With several languages served, the language of the answer is what is counted.
-    lang = language(update) if context.services.languages is None else answer_language(
-        update, context)
+    lang = language(update) if context.services.languages is None else answer_language(context)
     recorder.record(kind, section, chat_type=chat_type(update), language=lang,
                     user_id=user.id if user else None)
 

@@ -70,22 +70,30 @@ def update(templates_dir: Path, locale_dir: Path, languages: Languages) -> list[
 
 
 def problems(templates_dir: Path, locale_dir: Path, languages: Languages) -> list[str]:
-    """What is wrong with the catalogs of the enabled translations (empty when all is well)."""
+    """What is wrong with the catalogs (empty when all is well).
+
+    Every catalog must be up to date with the templates (``python -m bot catalogs`` does it);
+    a served language's must also be complete: no missing, fuzzy or mismatched string.
+    """
     template = extract(templates_dir)
     wanted = {m.id for m in template if m.id}
     found: list[str] = []
-    for tag in languages.enabled:
+    for tag in languages.known:
         if tag == SOURCE:
             continue
         path = po_path(locale_dir, languages.known[tag].locale)
+        served = tag in languages.enabled
         if not path.is_file():
-            found.append(f"{path}: missing; run python -m bot catalogs")
+            if served:
+                found.append(f"{path}: missing; run python -m bot catalogs")
             continue
         catalog = _read(path, languages.known[tag].locale)
         have = {m.id for m in catalog if m.id}
         if wanted - have or have - wanted:
             found.append(f"{path}: out of date with the templates ({len(wanted - have)} new, "
                          f"{len(have - wanted)} unused strings); run python -m bot catalogs")
+        if not served:
+            continue
         for message in catalog:
             if not message.id or not isinstance(message.id, str):
                 continue

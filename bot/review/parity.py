@@ -21,6 +21,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _COMMAND = re.compile(r"/[a-z0-9_]+(?:@\w+)?")
 _LINK = re.compile(r"\]\([^)]*\)|https?://\S+")
 _LATIN = re.compile(r"[A-Za-z]")
+_URL = re.compile(r"\]\(([^)\s]*)\)")
 LATIN_SHARE = 0.5  # a translated paragraph with more Latin letters than this is English
 
 
@@ -81,6 +82,9 @@ def compare(english: Content, translated: Content, lang: str) -> tuple[list[str]
             extra = sorted((have - want).elements())
             problems.append(f"{where}: numbers differ from English (missing {missing}, "
                             f"extra {extra})")
+        links = sorted(_URL.findall(_text(source)))
+        if sorted(_URL.findall(_text(page))) != links:
+            problems.append(f"{where}: links differ from English (the same links, same URLs)")
         paragraphs = [p for p in (page.title, page.summary, *page.notes,
                                   *page.body.split("\n\n")) if p.strip()]
         for paragraph in paragraphs:
