@@ -79,8 +79,12 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
 
     @property
     def services(self) -> Services:
-        """The application's services, in the update's language."""
-        return services_of(self.application).in_language(self.lang)
+        """The application's services, in the update's language (worked out once per update)."""
+        found = self.__dict__.get("_services")
+        if found is None or found.lang != self.lang:
+            found = self.__dict__["_services"] = services_of(self.application).in_language(
+                self.lang)
+        return found
 
 
 def negotiate(update: Update, languages: Languages | None) -> Choice:

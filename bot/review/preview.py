@@ -95,10 +95,11 @@ class Preview:
     """Builds the preview site from the services the bot runs on."""
 
     def __init__(self, services: Services, templates_dir: Path,
-                 english: Services | None = None) -> None:
+                 english: Services | None = None, translations: tuple[str, ...] = ()) -> None:
         self.services = services
         self.templates_dir = templates_dir
         self.english = english  # set for a translation: its pages are shown beside these
+        self.translations = translations  # the translations' folders, linked from the index
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=True,
@@ -113,9 +114,8 @@ class Preview:
         content = self.services.content
         sections = {s.id: self.section_page(s) for s in content.walk()}
         order = list(sections.values())
-        translations = self.services.translations
         common = {"generated": dt.date.today().isoformat(), "stylesheet": STYLESHEET,
-                  "lang": self.services.lang, "translations": list(translations),
+                  "lang": self.services.lang, "translations": list(self.translations),
                   "section_file": section_file,
                   "about_file": section_file(ABOUT_ID) if ABOUT_ID in sections else None}
         for i, page in enumerate(order):
@@ -214,9 +214,11 @@ def build_preview(settings: Settings, out_dir: Path) -> Path:
     languages = load_languages(settings.locale_dir / "languages.yaml", settings.languages)
     present = tuple(t for t in languages.known
                     if t == SOURCE or (settings.content_dir.parent / t).is_dir())
-    services = build_services(replace(settings, languages=present))
     templates = settings.templates_dir / "preview"
-    index = Preview(services, templates).write(out_dir)
-    for lang, bundle in services.translations.items():  # every translation, served or not
-        Preview(bundle, templates, english=services).write(out_dir / lang)
+    # English as it is served; every translation (served or not) beside its English.
+    index = Preview(build_services(settings), templates, translations=present[1:]).write(out_dir)
+    if len(present) > 1:
+        every = build_services(replace(settings, languages=present))
+        for lang, bundle in every.translations.items():
+            Preview(bundle, templates, english=every).write(out_dir / lang)
     return index
