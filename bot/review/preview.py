@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,15 @@ from bot.content.keyboards import GLOSSARY_ID, Action, decode
 from bot.content.languages import SOURCE, load_languages
 from bot.content.loader import Section
 from bot.content.markdown import visible_text
+from bot.content.pictures import Picture
 from bot.content.views import View
 from bot.context import Services
 from bot.handlers.menu import resolve
+from bot.review.levels import Levels, measure_sections
 from bot.review.readability import Readability, measure
 
 STYLESHEET = "style.css"
+IMAGES = "images"  # the pictures, as PNG files the bot sends
 ABOUT_ID = "about"  # the section that explains the correction codes, linked when present
 
 
@@ -64,6 +68,10 @@ class SectionPage:
     trail: list[Section]  # parents, outermost first
     pages: list[Bubble]
     stats: Readability
+    levels: Levels | None = None  # the grades `python -m bot check` holds to the limits
+    picture: Picture | None = None  # sent before the first page
+    picture_file: str = ""
+    picture_caption: Markup | None = None  # Telegram HTML, checked when rendered
     english: tuple[Bubble, ...] = ()  # a translation's English original, shown beside it
 
 
@@ -108,11 +116,22 @@ class Preview:
             lstrip_blocks=True,
         )
 
+    @cached_property
+    def levels(self) -> dict[str, Levels]:
+        """Every section's reading grades, measured once (English only: English measures)."""
+        if self.services.lang != SOURCE:
+            return {}
+        return {level.section_id: level for level in
+                measure_sections(self.services.content, self.services.renderer.markdown)}
+
     def write(self, out_dir: Path) -> Path:
         """Write the site into ``out_dir`` (created if needed); the path of its index page."""
         out_dir.mkdir(parents=True, exist_ok=True)
         content = self.services.content
         sections = {s.id: self.section_page(s) for s in content.walk()}
+        (out_dir / IMAGES).mkdir(exist_ok=True)
+        for name, picture in self.services.pictures.by_name().items():
+            (out_dir / IMAGES / f"{name}.png").write_bytes(picture.png)
         order = list(sections.values())
         common = {"generated": dt.date.today().isoformat(), "stylesheet": STYLESHEET,
                   "lang": self.services.lang, "translations": list(self.translations),
@@ -155,8 +174,11 @@ class Preview:
         if self.english is not None:
             source = Preview(self.english, self.templates_dir)
             english = tuple(source.section_page(self.english.content.sections[section.id]).pages)
+        picture = self.services.pictures.for_section(section.id)
         return SectionPage(section, section_file(section.id), trail, pages, measure(text),
-                           english)
+                           self.levels.get(section.id), picture,
+                           f"{IMAGES}/{picture.name}.png" if picture else "",
+                           Markup(picture.caption) if picture else None, english)
 
     def word_lists(self) -> list[Bubble]:
         """The glossary page with each page of its word buttons (``/glossary``)."""
