@@ -39,6 +39,7 @@ from bot.bundles import build_services
 from bot.config import Settings
 from bot.content.keyboards import FEEDBACK, GLOSSARY_ID
 from bot.content.loader import Content
+from bot.content.pictures import PhotoIds
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
 from bot.transport.http import CONCURRENT_UPDATES, api_request, updates_request
@@ -74,6 +75,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     services = services or build_services(settings)
     if services.recent is None:  # in-memory group etiquette state belongs to this app only
         services = dataclasses.replace(services, recent=RecentAnswers())
+    if services.photo_ids is None:  # file_ids belong to the bot that uploaded the pictures
+        services = dataclasses.replace(services, photo_ids=PhotoIds())
     builder = (
         ApplicationBuilder()
         .token(settings.token)

@@ -12,6 +12,7 @@ from bot.content.catalogs import load_translations
 from bot.content.keyboards import Keyboards
 from bot.content.languages import SOURCE, Languages, load_languages
 from bot.content.loader import Content, load_content
+from bot.content.pictures import Pictures
 from bot.content.render import Renderer
 from bot.content.translation import load_translation
 from bot.content.views import Views
@@ -57,11 +58,12 @@ def _bundle(settings: Settings, content: Content, tag: str, languages: Languages
     views = Views(settings, content, renderer, keyboards, names)
     folder = settings.content_dir if tag == SOURCE else settings.content_dir.parent / tag
     words = folder / "search.yaml"
-    search_index = SearchIndex.build(content, words, language.search)
+    search_index = SearchIndex.build(content, words, mode=language.search)
     english_support = english_content.sections.get(SUPPORT_ID) if tag != SOURCE else None
     talk = ConversationViews(content, renderer, keyboards, conversation, views.help,
                              english_support)
     return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
                     views=views, inline=InlineResults(content, renderer), search=search_index,
-                    search_views=SearchViews(content, renderer, keyboards), lang=tag,
+                    search_views=SearchViews(content, renderer, keyboards),
+                    pictures=Pictures(content, renderer), lang=tag,
                     conversation=conversation, conversation_views=talk)

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.content.keyboards import Keyboards, decode
 from bot.content.languages import SOURCE, Choice, Languages
 from bot.content.loader import Content
+from bot.content.pictures import PhotoIds, Pictures
 from bot.content.render import Renderer
 from bot.content.views import Views
 from bot.search.conversation.recogniser import Conversation
@@ -42,9 +43,11 @@ class Services:
     inline: InlineResults
     search: SearchIndex
     search_views: SearchViews
+    pictures: Pictures
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
     recent: RecentAnswers | None = None
+    photo_ids: PhotoIds | None = None  # Telegram's file_id of each uploaded picture
     # Crisis, feelings and small talk (issue 17); built by build_services.
     conversation: Conversation | None = None
     conversation_views: ConversationViews | None = None
@@ -57,8 +60,10 @@ class Services:
         bundle = self.translations.get(tag)
         if bundle is None:
             return self
-        # One usage log and one set of recent group answers, whatever the language.
-        return dataclasses.replace(bundle, usage=self.usage, recent=self.recent)
+        # One usage log, one set of recent group answers and of uploaded pictures, whatever
+        # the language.
+        return dataclasses.replace(bundle, usage=self.usage, recent=self.recent,
+                                   photo_ids=self.photo_ids)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
@@ -79,8 +84,12 @@ class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
 
     @property
     def services(self) -> Services:
-        """The application's services, in the update's language."""
-        return services_of(self.application).in_language(self.lang)
+        """The application's services, in the update's language (worked out once per update)."""
+        found = self.__dict__.get("_services")
+        if found is None or found.lang != self.lang:
+            found = self.__dict__["_services"] = services_of(self.application).in_language(
+                self.lang)
+        return found
 
 
 def negotiate(update: Update, languages: Languages | None) -> Choice:

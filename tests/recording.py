@@ -55,6 +55,9 @@ class RecordingRequest(InProcessRequest):
         """Record the call and answer ``{"ok": true, ...}``."""
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:  # uploads, e.g. a photo
+            params.update({key: {"filename": file[0], "data": file[1]}
+                           for key, file in request_data.multipart_data.items()})
         call = Sent(name, params)
         self.calls.append(call)
         result: Any = True
@@ -69,6 +72,19 @@ class RecordingRequest(InProcessRequest):
                 "date": 0,
                 "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
                 "text": params.get("text", ""),
+                "from": BOT_USER,
+            }
+        elif name == "sendPhoto":
+            chat_id = params.get("chat_id", 1)
+            photo = params.get("photo")
+            file_id = photo if isinstance(photo, str) else f"photo-{next(self._ids)}"
+            result = {
+                "message_id": next(self._ids),
+                "date": 0,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+                "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 1000,
+                           "height": 800}],
+                "caption": params.get("caption", ""),
                 "from": BOT_USER,
             }
         call.result = result

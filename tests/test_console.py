@@ -189,3 +189,20 @@ async def test_request_refuses_edits_like_telegram(console: Any) -> None:
     await bot.edit_message_text("<i>new</i>", chat_id=USER["id"], message_id=sent.message_id)
     assert [s.kind for s in chat.request.take_shown()] == ["sent", "edited"]
     assert chat.request.messages[sent.message_id].html == "<i>new</i>"
+
+
+async def test_a_picture_is_shown_as_its_caption_before_the_text(console: Any,
+                                                                 services: Services) -> None:
+    chat, out = console
+    await chat.handle("/spread")
+    shown = out.getvalue()
+    caption = services.pictures.for_section("spread")
+    assert caption is not None
+    picture = STRINGS["picture"].format(caption=plain(caption.caption))
+    assert picture.startswith("[picture: How cancer cells can reach the liver")
+    assert shown.index(picture) < shown.index(plain(services.views.section("spread").html))
+    messages = list(chat.request.messages.values())
+    file_id = messages[0].photo[0]["file_id"]
+    await chat.handle("/spread_artery")  # the same picture: sent again by its file_id
+    assert [m.photo[0]["file_id"] for m in chat.request.messages.values() if m.photo] == [
+        file_id, file_id]

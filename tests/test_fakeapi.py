@@ -30,6 +30,7 @@ from tests.fakeapi import (
     sticker_update,
     user,
 )
+from tests.pngcheck import tiny_png
 
 TOKEN = "123456:TEST-token"
 CHAT = 1001
@@ -340,14 +341,18 @@ async def test_other_methods_and_raw_requests(fake: FakeBotAPI, bot: Bot) -> Non
         form = aiohttp.FormData()
         form.add_field("chat_id", "5")
         form.add_field("caption", "[1, 2]")
-        form.add_field("photo", b"\x89PNG...", filename="a.png", content_type="image/png")
+        png = tiny_png(3, 2)
+        form.add_field("photo", png, filename="a.png", content_type="image/png")
         async with session.post(f"{fake.base_url}{TOKEN}/sendPhoto", data=form) as resp:
-            assert (await resp.json())["result"]["caption"] == "[1, 2]"
+            result = (await resp.json())["result"]
+        assert result["caption"] == "[1, 2]"
+        assert result["photo"][-1]["width"] == 3
         photo_call = fake.calls_to("sendPhoto")[0]
         assert photo_call.params["photo"] == {
             "filename": "a.png",
             "content_type": "image/png",
-            "size": 7,
+            "size": len(png),
+            "data": png,
         }
         for path in ("/", "/bot", f"/file/bot{TOKEN}/x.jpg"):
             async with session.get(f"http://127.0.0.1:{fake.port}{path}") as resp:

@@ -31,7 +31,7 @@ async def test_scripted_conversation_through_faults(fake: FakeBotAPI, bot: BotPr
 
     # A dropped connection after sending: not repeated (it may have arrived), logged.
     fake.inject("sendMessage", Fault.drop())
-    fake.push_update(message_update("/overview", chat=private_chat(2004)))
+    fake.push_update(message_update("/colorectal", chat=private_chat(2004)))  # text only
     assert (await say(fake, "/about", chat=private_chat(2005))).result["text"].startswith(
         "About this information")
 

@@ -113,10 +113,10 @@ async def test_edited_command_is_not_answered_twice(app: Any, request_: Recordin
 
 async def test_button_edits_in_place_and_answers(app: Any, request_: RecordingRequest,
                                                  services: Services) -> None:
-    await feed(app, callback(encode("s", "spread")))
+    await feed(app, callback(encode("s", "causes")))  # no picture (see test_pictures.py)
     assert len(request_.sent("answerCallbackQuery")) == 1
     (edit,) = request_.sent("editMessageText")
-    assert edit.params["text"] == services.views.section("spread").html
+    assert edit.params["text"] == services.views.section("causes").html
     assert edit.params["message_id"] == 42
     assert request_.calls.index(request_.sent("answerCallbackQuery")[0]) < request_.calls.index(
         edit)

@@ -220,3 +220,15 @@ def test_readability_counts_lines_as_sentences() -> None:
     assert easy.ease > 80 > 30 > hard.ease
     assert easy.grade < hard.grade
     assert visible_text("<b>A</b> &amp; <a href='https://x'>b</a>") == "A & b"
+
+
+def test_section_pages_show_their_picture_and_grades(site: Path, services: Services) -> None:
+    page = (site / "section-spread_portal.html").read_text(encoding="utf-8")
+    picture = services.pictures.for_section("spread_portal")
+    assert picture is not None
+    assert f'<img src="images/{picture.name}.png" width="{picture.width}"' in page
+    assert (site / "images" / f"{picture.name}.png").read_bytes() == picture.png
+    assert "Drawn by the bot&#39;s editors" in page or "Drawn by the bot's editors" in page
+    assert page.index('id="picture"') < page.index('id="page-1"')  # sent before the text
+    assert '"In short" grade' in page
+    assert "<img" not in (site / "section-colorectal.html").read_text(encoding="utf-8")

@@ -12,9 +12,11 @@ def test_benchmark_runs_and_reports_median_and_p99(capsys: pytest.CaptureFixture
     lines = capsys.readouterr().out.splitlines()
     assert "3 questions x 1 rounds" in lines[0]
     assert lines[1].split() == ["median", "µs", "p99", "µs", "median", "/", "baseline"]
-    rows = {line[:26].strip(): line[26:].split() for line in lines[2:]}
-    assert set(rows) == {"baseline (lower + dict)", "search (answer)", "search + render reply",
-                         "worst case, 4096 chars"}
+    assert lines[-1].startswith("peak RSS ")
+    assert lines[-1].endswith(" MB")
+    rows = {line[:26].strip(): line[26:].split() for line in lines[2:-1]}
+    assert set(rows) - {"baseline (lower + dict)", "search (answer)", "search + render reply",
+                        "worst case, 4096 chars"} == {next(r for r in rows if "longest" in r)}
     for values in rows.values():
         median, p99, ratio = (float(v) for v in values)
         assert 0 <= median <= p99
@@ -23,8 +25,8 @@ def test_benchmark_runs_and_reports_median_and_p99(capsys: pytest.CaptureFixture
 
 def test_benchmark_uses_every_evaluation_question() -> None:
     names = {path.name for path in QUESTIONS}
-    assert names == {"questions.yaml", "questions_holdout.yaml"}
-    assert len(load_questions(QUESTIONS)) > 200
+    assert names == {"questions.yaml", "questions_holdout.yaml", "real_questions.yaml"}
+    assert len(load_questions(QUESTIONS)) > 340
 
 
 def test_percentile_is_nearest_rank() -> None:

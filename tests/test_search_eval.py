@@ -1,89 +1,43 @@
-"""The search judged on realistic questions: accuracy, false matches and red flags.
+"""The search judged on questions people really asked, and on the project's own question sets.
 
-``tests/data/questions.yaml`` must reach the issue's thresholds; ``questions_holdout.yaml``
-(written after tuning) is reported alongside to show how well that carries over. To see the
-figures quoted in the README::
+The issue's targets are checked on the TEST half of ``tests/data/real_questions.yaml``, which was
+never used for tuning (``benchmarks/search_tune.py`` reads the dev half only): the targets it
+meets are asserted, the others are held at today's figures (see the README). The project's own
+sets, written in the guide's vocabulary, keep their earlier thresholds. To see every set's
+figures, as the README quotes them::
 
-    python -m pytest tests/test_search_eval.py -q -s
+    python -m benchmarks.search_quality
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import hashlib
 
 import pytest
-import yaml
 
+from benchmarks.search_quality import HOLDOUT, MAIN, REAL, evaluate, load
 from bot.content.keyboards import decode
 from bot.content.markdown import visible_length
 from bot.content.render import MAX_MESSAGE
 from bot.context import Services
 from bot.handlers.menu import resolve
 from bot.handlers.search import MAX_RESULTS
-from bot.search.index import URGENT_ID, SearchIndex
+from bot.search.index import URGENT_ID
 
-DATA = Path(__file__).resolve().parent / "data"
-MAIN, HOLDOUT = "questions.yaml", "questions_holdout.yaml"
-TOP3_MIN, TOP1_MIN, FALSE_MAX = 0.90, 0.75, 0.10
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question and every reference that would be a right first answer."""
-
-    text: str
-    answers: tuple[str, ...]
-    urgent: bool
-
-
-def load(name: str) -> list[Question]:
-    """The questions of one file in tests/data/."""
-    raw = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["questions"]
-    return [Question(q["q"], tuple(q["a"]), bool(q.get("urgent"))) for q in raw]
+# The issue's targets, on the real questions' test half.
+TOP3_TARGET, TOP1_TARGET = 0.90, 0.70
+UNANSWERABLE_CONFIDENT_TARGET, OFFTOPIC_GIVEN_TARGET = 0.25, 0.10
+# Not all are met yet (README, "How well it works"): top-3, top-1 and unanswerable questions are
+# held at today's figures so that they cannot get worse; red flags and off-topic hold the target.
+# Top-1 was 26/40 when the search was tuned; the plain-language summaries (issue 18), merged
+# after, moved one question to second place. Nothing was re-tuned on the test half for it.
+TOP3_TODAY, TOP1_TODAY, UNANSWERABLE_CONFIDENT_TODAY = 31 / 40, 25 / 40, 6 / 18
+# The project's own set (questions.yaml), as before.
+MAIN_TOP3_MIN, MAIN_TOP1_MIN, MAIN_FALSE_MAX = 0.90, 0.75, 0.10
+SETS = [MAIN, HOLDOUT, REAL]
 
 
-@dataclass
-class Report:
-    """Counts from one run over a question set."""
-
-    answerable: int = 0
-    top1: int = 0
-    top3: int = 0
-    unanswerable: int = 0
-    false_matches: int = 0
-    red_flags: int = 0
-    red_flags_first: int = 0
-
-    def line(self, name: str) -> str:
-        """The figures as the README quotes them."""
-        return (f"{name}: top-1 {self.top1}/{self.answerable} = {self.top1 / self.answerable:.1%}"
-                f", top-3 {self.top3}/{self.answerable} = {self.top3 / self.answerable:.1%}, "
-                f"false matches {self.false_matches}/{self.unanswerable} = "
-                f"{self.false_matches / self.unanswerable:.1%}, red flags with urgent advice "
-                f"first {self.red_flags_first}/{self.red_flags}")
-
-
-def evaluate(index: SearchIndex, questions: list[Question]) -> Report:
-    """Ask every question as the bot would and count what its reply would show."""
-    report = Report()
-    for question in questions:
-        answer = index.answer(question.text, MAX_RESULTS)
-        shown = [m.ref for m in answer.matches]
-        if question.urgent:
-            report.red_flags += 1
-            report.red_flags_first += answer.urgent and shown[0] == URGENT_ID
-        if question.answers:
-            report.answerable += 1
-            report.top1 += bool(shown) and shown[0] in question.answers
-            report.top3 += any(ref in question.answers for ref in shown[:3])
-        else:
-            report.unanswerable += 1
-            report.false_matches += bool(shown)
-    return report
-
-
-@pytest.mark.parametrize("name", [MAIN, HOLDOUT])
+@pytest.mark.parametrize("name", SETS)
 def test_the_question_sets_are_sound(services: Services, name: str) -> None:
     questions = load(name)
     known = set(services.content.sections) | {f"term:{k}" for k in services.content.terms}
@@ -92,7 +46,24 @@ def test_the_question_sets_are_sound(services: Services, name: str) -> None:
     for question in questions:
         assert set(question.answers) <= known, question
         if question.urgent:
+            assert URGENT_ID in question.answers, question
+        if name != REAL and question.urgent:
             assert question.answers == (URGENT_ID,), question
+        if question.unanswerable or question.offtopic:
+            assert not question.answers, question
+
+
+def test_the_real_set_is_large_and_split_by_its_hash_rule() -> None:
+    questions = load(REAL)
+    assert len(questions) >= 120
+    for question in questions:  # fixed before tuning: nobody moved a question between halves
+        digest = int(hashlib.sha256(question.text.encode("utf-8")).hexdigest(), 16)
+        assert question.half == ("dev" if digest % 2 == 0 else "test"), question.text
+    test = load(REAL, "test")
+    assert sum(1 for q in test if q.answers) >= 30
+    assert sum(1 for q in test if q.unanswerable) >= 10
+    assert sum(1 for q in test if q.offtopic) >= 5
+    assert {q.kind for q in questions} == {"forum", "qa", "faq", "offtopic"}
 
 
 def test_the_main_set_is_large_enough() -> None:
@@ -101,16 +72,31 @@ def test_the_main_set_is_large_enough() -> None:
     assert sum(1 for q in questions if not q.answers) >= 15
 
 
-def test_search_meets_the_accuracy_thresholds(services: Services) -> None:
+def test_real_questions_test_half_meets_the_targets_it_reaches(services: Services) -> None:
+    report = evaluate(services.search, load(REAL, "test"))
+    print("\n" + report.line(f"{REAL} test half (never tuned on)"))
+    assert report.red_flags_first == report.red_flags
+    assert report.offtopic_given / report.offtopic <= OFFTOPIC_GIVEN_TARGET
+
+
+def test_real_questions_test_half_does_not_get_worse(services: Services) -> None:
+    report = evaluate(services.search, load(REAL, "test"))
+    assert report.top3 / report.answerable >= min(TOP3_TODAY, TOP3_TARGET)
+    assert report.top1 / report.answerable >= min(TOP1_TODAY, TOP1_TARGET)
+    assert report.confident_wrong / report.unanswerable <= max(
+        UNANSWERABLE_CONFIDENT_TODAY, UNANSWERABLE_CONFIDENT_TARGET)
+
+
+def test_the_projects_own_set_keeps_its_thresholds(services: Services) -> None:
     report = evaluate(services.search, load(MAIN))
-    print("\n" + report.line(MAIN))
-    print(evaluate(services.search, load(HOLDOUT)).line(HOLDOUT + " (not tuned for)"))
-    assert report.top3 / report.answerable >= TOP3_MIN
-    assert report.top1 / report.answerable >= TOP1_MIN
-    assert report.false_matches / report.unanswerable <= FALSE_MAX
+    print("\n" + report.line(f"{MAIN} (tuned on)"))
+    print(evaluate(services.search, load(HOLDOUT)).line(f"{HOLDOUT} (not tuned on)"))
+    assert report.top3 / report.answerable >= MAIN_TOP3_MIN
+    assert report.top1 / report.answerable >= MAIN_TOP1_MIN
+    assert report.confident_wrong / report.unanswerable <= MAIN_FALSE_MAX
 
 
-@pytest.mark.parametrize("name", [MAIN, HOLDOUT])
+@pytest.mark.parametrize("name", SETS)
 def test_red_flags_are_never_missed(services: Services, name: str) -> None:
     questions = load(name)
     report = evaluate(services.search, questions)
@@ -121,7 +107,7 @@ def test_red_flags_are_never_missed(services: Services, name: str) -> None:
     assert report.red_flags_first == report.red_flags
 
 
-@pytest.mark.parametrize("name", [MAIN, HOLDOUT])
+@pytest.mark.parametrize("name", SETS)
 def test_every_reply_fits_telegram_and_every_button_leads_somewhere(services: Services,
                                                                    name: str) -> None:
     for question in load(name):
@@ -140,3 +126,6 @@ def test_every_reply_fits_telegram_and_every_button_leads_somewhere(services: Se
         if answer.urgent:
             assert "Call your local emergency number" in view.html
             assert data[0] == "1|s|urgent|1"
+        if answer.cannot_answer:
+            assert "this guide can't answer that" in view.html
+            assert "1|s|specialist|1" in data

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -216,3 +217,40 @@ def test_cli_without_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[st
     (tmp_path / "junk.sqlite3").write_bytes(b"not a database at all" * 100)
     assert main(["stats", "--db", str(tmp_path / "junk.sqlite3")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_chart_follows_the_small_count_rule(services: Services) -> None:
+    from bot.usage.chart import chart_png, chart_svg, drawn
+    from tests.pngcheck import png_dimensions
+
+    assert [drawn(n) for n in (0, 1, 4, 5, 17)] == [(0, "0"), (5, "<5"), (5, "<5"), (5, "5"),
+                                                    (17, "17")]
+    report = stats.Report(date(2026, 11, 25), date(2026, 12, 1), total=31,
+                          per_day=(0, 1, 12, 4, 3, 5, 6),
+                          sections=(("colorectal", 12), ("urgent", 3), ("breast", 1)))
+    svg = chart_svg(services.renderer, report)
+    labels = re.findall(r">([^<>]*)</text>", svg)
+    counts = [t for t in labels if re.fullmatch(r"&lt;5|\d+", t)]
+    assert counts == ["0", "&lt;5", "12", "&lt;5", "&lt;5", "5", "6", "12", "&lt;5", "&lt;5"]
+    heights = re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" '
+                         r'fill="#1565c0"', svg)
+    assert heights[1] == heights[3] == heights[4] == heights[5]  # 1, 4, 3 drawn as tall as 5
+    assert "When to get help urgently" in svg  # names, without the emoji the font lacks
+    assert "31 interactions" in svg
+    width, _ = png_dimensions(chart_png(services.renderer, report))
+    assert width == 1000
+
+
+async def test_admin_gets_the_chart_after_the_figures(app: Any, request_: RecordingRequest
+                                                      ) -> None:
+    from tests.pngcheck import png_dimensions
+
+    seed(services_of(app).usage)  # type: ignore[arg-type]
+    await feed(app, from_user("/stats", ADMIN))
+    methods = [c.method for c in request_.calls if c.method in ("sendMessage", "sendPhoto")]
+    assert methods == ["sendMessage", "sendPhoto"]
+    (photo,) = request_.sent("sendPhoto")
+    assert png_dimensions(photo.params["photo"]["data"])[0] >= 800
+    assert "most-read sections" in photo.params["caption"]
+    await feed(app, from_user("/stats", 1001))  # not an admin: no chart either
+    assert len(request_.sent("sendPhoto")) == 1

@@ -121,6 +121,11 @@ class Console:
             self.say(self.strings["notice"].format(text=shown.text))
             return
         message = shown.message
+        if shown.kind == "picture":  # a terminal shows what the picture shows, in words
+            self.say(self.strings["sent"])
+            self.say(self.strings["picture"].format(
+                caption=to_terminal(message.html, color=self.color)))
+            return
         self.say(self.strings[shown.kind])
         self.say(to_terminal(message.html, color=self.color))
         if message.keyboard:

@@ -38,6 +38,7 @@ class ChatMessage:
     chat_id: int
     html: str
     keyboard: dict[str, Any] | None = None
+    photo: list[dict[str, Any]] | None = None  # a picture; ``html`` is then its caption
 
     def as_json(self) -> dict[str, Any]:
         """The message as the Bot API would return it (text kept as the bot sent it)."""
@@ -46,8 +47,11 @@ class ChatMessage:
             "date": 0,
             "chat": {"id": self.chat_id, "type": "private" if self.chat_id > 0 else "group"},
             "from": BOT_USER,
-            "text": self.html,
         }
+        if self.photo is None:
+            data["text"] = self.html
+        else:
+            data["photo"], data["caption"] = self.photo, self.html
         if self.keyboard:
             data["reply_markup"] = self.keyboard
         return data
@@ -57,7 +61,7 @@ class ChatMessage:
 class Shown:
     """Something the console should show: a new message, an edit, or a button's pop-up."""
 
-    kind: str  # "sent", "edited" or "notice"
+    kind: str  # "sent", "picture", "edited" or "notice"
     message: ChatMessage | None = None
     text: str = ""
 
@@ -105,6 +109,8 @@ class ConsoleRequest(InProcessRequest):
         """Answer one Bot API call as Telegram would."""
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            params.update({key: "upload" for key in request_data.multipart_data})
         try:
             result = self._answer(name, params)
         except _ApiError as exc:
@@ -121,6 +127,8 @@ class ConsoleRequest(InProcessRequest):
             return self._send(params)
         if name == "editMessageText":
             return self._edit(params)
+        if name == "sendPhoto":
+            return self._photo(params)
         if name == "answerCallbackQuery":
             if params.get("text"):
                 self.shown.append(Shown("notice", text=str(params["text"])))
@@ -133,6 +141,18 @@ class ConsoleRequest(InProcessRequest):
                               str(params.get("text", "")), _keyboard(params))
         self.messages[message.message_id] = message
         self.shown.append(Shown("sent", message))
+        return message.as_json()
+
+    def _photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A picture: shown by its caption; an upload gets a file_id, as in Telegram."""
+        file_id = str(params.get("photo", ""))
+        if file_id == "upload":
+            file_id = f"console-photo-{self.next_id()}"
+        size = {"file_id": file_id, "file_unique_id": file_id, "width": 1000, "height": 800}
+        message = ChatMessage(self.next_id(), int(params.get("chat_id", 0)),
+                              str(params.get("caption", "")), photo=[size])
+        self.messages[message.message_id] = message
+        self.shown.append(Shown("picture", message))
         return message.as_json()
 
     def _edit(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,15 @@ class Source:
     url: str = ""
 
 
+@dataclass(frozen=True)
+class PictureRef:
+    """A section's picture: an SVG file in the content folder, what it shows, its sources."""
+
+    file: Path
+    caption: str
+    sources: tuple[str, ...]
+
+
 @dataclass
 class Section:
     """One page-able topic, e.g. ``colorectal_surgery``."""
@@ -59,6 +68,7 @@ class Section:
     seed_span: tuple[int, int] | None = None
     corrections: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    picture: PictureRef | None = None
     path: Path | None = None
     children: list[Section] = field(default_factory=list)
     translation: Translation | None = None  # None for English, the source
@@ -183,8 +193,29 @@ def _load_section(path: Path) -> Section:
         seed_span=(span[0], span[1]) if span else None,
         corrections=_as_str_tuple(meta.get("corrections"), where, "corrections"),
         notes=_as_str_tuple(meta.get("notes"), where, "notes"),
+        picture=_picture(meta.get("picture"), path),
         path=path,
     )
+
+
+def _picture(raw: Any, path: Path) -> PictureRef | None:
+    """``picture: {file: images/x.svg, caption: ..., sources: [...]}``, checked."""
+    if raw is None:
+        return None
+    where = path.name
+    if not isinstance(raw, dict) or not isinstance(raw.get("file"), str):
+        raise ContentError(f"{where}: 'picture' needs a 'file' (an .svg in the content folder)")
+    file = (path.parent / raw["file"]).resolve()
+    if file.suffix != ".svg" or not file.is_file() or path.parent.resolve() not in file.parents:
+        raise ContentError(f"{where}: picture file {raw['file']!r} is not an .svg file in the "
+                           "content folder")
+    caption = raw.get("caption")
+    if not isinstance(caption, str) or not caption.strip():
+        raise ContentError(f"{where}: the picture needs a 'caption' saying what it shows")
+    sources = _as_str_tuple(raw.get("sources"), where, "picture sources")
+    if not sources:
+        raise ContentError(f"{where}: the picture needs the 'sources' it follows")
+    return PictureRef(file, " ".join(caption.split()), sources)
 
 
 def _load_terms(path: Path) -> dict[str, Term]:

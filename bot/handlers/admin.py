@@ -6,16 +6,22 @@ nothing hints that it exists (Telegram's command scopes only hide it from menus)
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
 
-from telegram import Chat, Update
+from telegram import Chat, InputFile, Update
+from telegram.error import TelegramError
 
 from bot.content.views import View
 from bot.context import BotContext
 from bot.handlers.fallback import unknown_command
 from bot.handlers.send import reply
 from bot.usage import stats
+from bot.usage.chart import chart_png
 from bot.usage.log import UsageLog
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -54,3 +60,18 @@ async def stats_command(update: Update, context: BotContext) -> None:
     else:  # recording is switched off
         report = stats.unavailable(*stats.period(days, datetime.now(UTC).date()))
     await reply(update, View(stats.render(renderer, report)))
+    await _send_chart(update, context, report)
+
+
+async def _send_chart(update: Update, context: BotContext, report: stats.Report) -> None:
+    """The period as a small chart, after the figures; left out when there is nothing to draw."""
+    message = update.effective_message
+    if message is None or not report.available or not report.total:
+        return
+    renderer = context.services.renderer
+    png = await asyncio.to_thread(chart_png, renderer, report)  # a few ms of CPU, off the loop
+    try:
+        await message.reply_photo(InputFile(png, filename="stats.png"),
+                                  caption=renderer.render("stats_chart_caption", report=report))
+    except TelegramError as exc:  # the figures were sent; the chart is extra
+        log.warning("stats chart not sent: %s", type(exc).__name__)

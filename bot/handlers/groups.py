@@ -16,6 +16,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden
 from bot.content.refs import InlineMatch
 from bot.content.views import View
 from bot.context import BotContext
+from bot.handlers.pictures import send_picture
 from bot.handlers.send import reply
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ def in_group(update: Update) -> bool:
 async def reply_section(update: Update, context: BotContext, section_id: str) -> None:
     """A section's first page: as is in private, the group variant (once per window) in groups."""
     views = context.services.views
-    if not in_group(update):
+    if not in_group(update):  # in groups one reply per question: no picture before it
+        await send_picture(update, context, section_id)
         await reply(update, views.section(section_id) or views.unknown)
         return
     view = views.group_section(section_id, 1, context.bot.username)

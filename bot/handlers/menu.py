@@ -8,6 +8,7 @@ from bot.content.keyboards import Action, decode
 from bot.content.views import View, Views
 from bot.context import BotContext
 from bot.handlers.groups import in_group
+from bot.handlers.pictures import already_shown, send_picture
 from bot.handlers.send import answer, edit, reply
 from bot.handlers.track import track
 
@@ -49,6 +50,11 @@ async def button(update: Update, context: BotContext) -> None:
             await reply(update, views.stale)
         return
     await answer(query)
+    if (action is not None and action.kind == "s" and action.page == 1 and not in_group(update)
+            and not already_shown(context, query.message, action.arg)
+            and await send_picture(update, context, action.arg)):
+        await reply(update, view)  # below the picture: editing would leave the text above it
+        return
     await edit(query, view)
 
 

@@ -14,11 +14,13 @@ from bot.content.keyboards import MAX_CALLBACK_BYTES, decode
 from bot.content.languages import SOURCE, load_languages
 from bot.content.loader import ContentError
 from bot.content.markdown import html_problems, visible_length
+from bot.content.pictures import fonts_available
 from bot.content.render import MAX_MESSAGE, RenderError
 from bot.content.views import Views
 from bot.context import Services
 from bot.handlers.menu import resolve
 from bot.review import catalogs, parity
+from bot.review.levels import level_problems, level_report, measure_sections
 
 CHECK_USERNAME = "YourBotName"  # stands in for the bot's username in deep links
 _COMMAND_IN_TEXT = re.compile(r"(?<![\w/<])/([a-z0-9_]{1,32})\b")
@@ -54,14 +56,21 @@ def check_all(settings: Settings) -> tuple[list[str], str]:
             found, warned = parity.compare(services.content, bundle.content, bundle.lang)
             problems += found
             warnings += warned
+    # Reading grades are measured in English, the source (the measures are English ones).
+    levels = measure_sections(services.content, services.renderer.markdown)
+    problems += level_problems(levels)
     pages = sum(len(p) for p in services.renderer.pages.values())
     known = _known_commands(services)
-    summary = (f"ok: {len(services.content.sections)} sections, {pages} pages, "
+    cards = len(services.content.sections) + len(services.content.terms)
+    summary = [f"ok: {len(services.content.sections)} sections, {pages} pages, "
                f"{len(services.content.terms)} glossary terms, {len(known)} commands, "
-               f"{len(services.content.sections) + len(services.content.terms)} inline cards; "
+               f"{cards} inline cards, {len(services.pictures.by_name())} pictures; "
                f"languages checked: {', '.join(present)}; served: "
-               f"{', '.join(languages.enabled)}")
-    return problems, "\n".join([*(f"warning: {w}" for w in warnings), summary])
+               f"{', '.join(languages.enabled)}", "",
+               "reading grades (see the README):", *level_report(levels)]
+    # Warnings last: pages whose English changed since they were translated (not failures).
+    return problems, "\n".join([*summary, *(["", *(f"warning: {w}" for w in warnings)]
+                                            if warnings else [])])
 
 
 def _known_commands(services: Services) -> set[str]:
@@ -102,6 +111,10 @@ def _check_bundle(services: Services) -> list[str]:
         problems.append("the bot's description or short description is cut at Telegram's limit")
     problems += [f"/{c.command}: description cut at {menus.MAX_COMMAND_TEXT} characters"
                  for c in commands if len(c.description) >= menus.MAX_COMMAND_TEXT]
+    pictures = services.pictures.by_name()  # each rendered, wide enough, its caption fits
+    if pictures and not fonts_available():
+        problems.append("pictures: the SVG renderer finds no font, so their labels would be "
+                        "blank; install one (Debian: fonts-dejavu-core)")
     return problems
 
 

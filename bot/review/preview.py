@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,15 @@ from bot.content.keyboards import GLOSSARY_ID, Action, decode
 from bot.content.languages import SOURCE, load_languages
 from bot.content.loader import Section
 from bot.content.markdown import visible_text
+from bot.content.pictures import Picture
 from bot.content.views import View
 from bot.context import Services
 from bot.handlers.menu import resolve
+from bot.review.levels import Levels, measure_sections
 from bot.review.readability import Readability, measure
 
 STYLESHEET = "style.css"
+IMAGES = "images"  # the pictures, as PNG files the bot sends
 ABOUT_ID = "about"  # the section that explains the correction codes, linked when present
 
 
@@ -64,6 +68,10 @@ class SectionPage:
     trail: list[Section]  # parents, outermost first
     pages: list[Bubble]
     stats: Readability
+    levels: Levels | None = None  # the grades `python -m bot check` holds to the limits
+    picture: Picture | None = None  # sent before the first page
+    picture_file: str = ""
+    picture_caption: Markup | None = None  # Telegram HTML, checked when rendered
     english: tuple[Bubble, ...] = ()  # a translation's English original, shown beside it
 
 
@@ -95,10 +103,11 @@ class Preview:
     """Builds the preview site from the services the bot runs on."""
 
     def __init__(self, services: Services, templates_dir: Path,
-                 english: Services | None = None) -> None:
+                 english: Services | None = None, translations: tuple[str, ...] = ()) -> None:
         self.services = services
         self.templates_dir = templates_dir
         self.english = english  # set for a translation: its pages are shown beside these
+        self.translations = translations  # the translations' folders, linked from the index
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=True,
@@ -107,15 +116,25 @@ class Preview:
             lstrip_blocks=True,
         )
 
+    @cached_property
+    def levels(self) -> dict[str, Levels]:
+        """Every section's reading grades, measured once (English only: English measures)."""
+        if self.services.lang != SOURCE:
+            return {}
+        return {level.section_id: level for level in
+                measure_sections(self.services.content, self.services.renderer.markdown)}
+
     def write(self, out_dir: Path) -> Path:
         """Write the site into ``out_dir`` (created if needed); the path of its index page."""
         out_dir.mkdir(parents=True, exist_ok=True)
         content = self.services.content
         sections = {s.id: self.section_page(s) for s in content.walk()}
+        (out_dir / IMAGES).mkdir(exist_ok=True)
+        for name, picture in self.services.pictures.by_name().items():
+            (out_dir / IMAGES / f"{name}.png").write_bytes(picture.png)
         order = list(sections.values())
-        translations = self.services.translations
         common = {"generated": dt.date.today().isoformat(), "stylesheet": STYLESHEET,
-                  "lang": self.services.lang, "translations": list(translations),
+                  "lang": self.services.lang, "translations": list(self.translations),
                   "section_file": section_file,
                   "about_file": section_file(ABOUT_ID) if ABOUT_ID in sections else None}
         for i, page in enumerate(order):
@@ -155,8 +174,11 @@ class Preview:
         if self.english is not None:
             source = Preview(self.english, self.templates_dir)
             english = tuple(source.section_page(self.english.content.sections[section.id]).pages)
+        picture = self.services.pictures.for_section(section.id)
         return SectionPage(section, section_file(section.id), trail, pages, measure(text),
-                           english)
+                           self.levels.get(section.id), picture,
+                           f"{IMAGES}/{picture.name}.png" if picture else "",
+                           Markup(picture.caption) if picture else None, english)
 
     def word_lists(self) -> list[Bubble]:
         """The glossary page with each page of its word buttons (``/glossary``)."""
@@ -214,9 +236,11 @@ def build_preview(settings: Settings, out_dir: Path) -> Path:
     languages = load_languages(settings.locale_dir / "languages.yaml", settings.languages)
     present = tuple(t for t in languages.known
                     if t == SOURCE or (settings.content_dir.parent / t).is_dir())
-    services = build_services(replace(settings, languages=present))
     templates = settings.templates_dir / "preview"
-    index = Preview(services, templates).write(out_dir)
-    for lang, bundle in services.translations.items():  # every translation, served or not
-        Preview(bundle, templates, english=services).write(out_dir / lang)
+    # English as it is served; every translation (served or not) beside its English.
+    index = Preview(build_services(settings), templates, translations=present[1:]).write(out_dir)
+    if len(present) > 1:
+        every = build_services(replace(settings, languages=present))
+        for lang, bundle in every.translations.items():
+            Preview(bundle, templates, english=every).write(out_dir / lang)
     return index

@@ -1,21 +1,24 @@
 """Free-text search over the sections and glossary terms, and red-flag (urgent) detection.
 
-The index is built once at start-up (:meth:`SearchIndex.build`); a query is then a few dictionary
-lookups and small sums, with no file reading. A document (a section or a glossary term) answers a
-query only if it accounts for most of the query's meaningful words, each weighted by how rare it
-is in the guide: a question whose main words the guide never uses gets no match rather than a
-section that merely shares the word "liver". The bot never claims more than that.
+The index is built once at start-up (:meth:`SearchIndex.build`): every section and glossary term
+goes into an in-memory SQLite FTS5 table (:mod:`bot.search.fts`) as stems, field by field. A
+message is read as a question (:mod:`bot.search.query`: the asking sentences count most), its
+words expanded by the lexicon (same-as words, stems, spelling fixed towards the guide's words),
+and ranked by ``bm25()``. Whether to offer anything is a calibrated confidence
+(:mod:`bot.search.confidence`): how far the best score stands out, and how much of the
+question's rare words the best document covers. Red flags and the questions the guide cannot
+answer (how long, what dose, one person's result) are word rules (:mod:`bot.search.urgent`).
 
 Typical use::
 
     index = SearchIndex.build(content, content_dir / "search.yaml")
-    index.search("can they operate on liver spots from bowel cancer", limit=3)
+    index.answer("my dad has bowel cancer in the liver. can they operate?", limit=3)
     index.is_urgent("my dad threw up blood")  # True
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -23,19 +26,17 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.content.loader import Content, Section, Term
-from bot.search.lexicon import Lexicon, Token, load_search_words
+from bot.search.confidence import Calibration, judge
+from bot.search.fts import Fields, Ranker, Weights, clean
+from bot.search.lexicon import Lexicon, SearchWords, load_search_words
+from bot.search.query import read
 from bot.search.urgent import UrgentRules
 
 URGENT_ID = "urgent"
-# How strongly a word counts, by where a document uses it.
-STRONG, MEDIUM, WEAK = 1.0, 0.7, 0.35
-MIN_COVERAGE = 0.6  # share of the query's weight a document must account for
-MIN_NAMED = 0.25  # ... of which this share through its titles, keywords or aliases
-PHRASE_BONUS = 0.3  # extra score for matching one whole title, keyword or alias
-NAME, KEYWORD = 1.0, 0.8  # a title or a term's own name fits better than a keyword or alias
-RELATIVE = 0.75  # results after the first must score at least this share of the best
+SPECIALIST_ID = "specialist"
 TERM_CUTOFF = 85  # rapidfuzz ratio for /glossary look-ups
-MAX_QUERY_WORDS = 64  # the ranking reads at most this many topic words (red flags: all)
+CANDIDATES = 10  # documents ranked per message, before the confidence rule
+RARE_SHARE = 0.1  # a word at most this share of documents use is rare
 
 Kind = Literal["section", "term"]
 
@@ -56,37 +57,42 @@ class Match:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the bot shows for a message: urgent advice first, if called for, then matches."""
+    """What the bot shows for a message.
+
+    ``urgent``: the urgent advice comes first (and ``matches[0]`` is the urgent section).
+    ``cannot_answer``: a kind of question only the care team can answer (prognosis, doses, diet,
+    one person's results); ``matches`` are then only related reading, never the answer.
+    ``best_first``: one match clearly wins, so it is shown first with its summary.
+    """
 
     urgent: bool
     matches: tuple[Match, ...]
+    cannot_answer: bool = False
+    best_first: bool = False
+    confidence: float = 0.0
 
-
-@dataclass(frozen=True)
-class _Doc:
-    kind: Kind
-    key: str
-    weights: dict[str, float]  # stem -> strongest field that uses it
-    phrases: tuple[tuple[frozenset[str], float], ...]  # stems of names and keywords, and tier
+    @property
+    def confident(self) -> bool:
+        """Whether the reply offers a section as the answer (not only urgent advice or care)."""
+        return not self.cannot_answer and any(m.ref != URGENT_ID for m in self.matches)
 
 
 class SearchIndex:
     """Sections and glossary terms, indexed once; ranked matches for free text."""
 
-    def __init__(self, content: Content, lexicon: Lexicon, docs: list[_Doc],
-                 urgent: UrgentRules) -> None:
+    def __init__(self, content: Content, lexicon: Lexicon, search_words: SearchWords,
+                 keys: list[tuple[Kind, str]], ranker: Ranker,
+                 calibration: Calibration | None = None) -> None:
         self.content = content
         self.lexicon = lexicon
-        self._docs = docs
-        self._urgent = urgent
-        self._postings: dict[str, list[tuple[int, float]]] = {}
-        for number, doc in enumerate(docs):
-            for stem, weight in doc.weights.items():
-                self._postings.setdefault(stem, []).append((number, weight))
-        # A word's weight: rare words say more. A word the guide never uses weighs the most.
-        n = len(docs)
-        self._idf = {stem: math.log(1 + n / len(hits)) for stem, hits in self._postings.items()}
-        self._unknown_idf = math.log(1 + n / 0.5)
+        self._keys = keys
+        self._ranker = ranker
+        self._asking = ranker.weights.asking
+        self.calibration = calibration or Calibration()
+        self._questions = search_words.question_words
+        self._urgent = UrgentRules.build(lexicon, search_words.urgent, search_words.negations,
+                                         search_words.not_urgent, search_words.negation_ends)
+        self._cannot = UrgentRules.build(lexicon, search_words.cannot_answer)
         self._names: list[str] = []
         self._name_keys: list[str] = []
         for term in content.terms.values():
@@ -97,7 +103,8 @@ class SearchIndex:
                     self._name_keys.append(term.key)
 
     @classmethod
-    def build(cls, content: Content, words_path: Path, mode: str = "stem:english"
+    def build(cls, content: Content, words_path: Path, weights: Weights | None = None,
+              calibration: Calibration | None = None, mode: str = "stem:english"
               ) -> SearchIndex:
         """Index every section and glossary term of ``content``, with ``search.yaml``'s words.
 
@@ -110,26 +117,50 @@ class SearchIndex:
         for t in content.terms.values():
             texts += [t.term, t.definition, *t.aliases]
         lexicon = Lexicon(search_words, texts, mode)
-        docs = [_section_doc(lexicon, content, s) for s in content.walk()]
-        docs += [_term_doc(lexicon, t) for t in content.terms.values()]
-        return cls(content, lexicon, docs, UrgentRules.build(lexicon, search_words.urgent))
+        keys: list[tuple[Kind, str]] = []
+        fields: list[Fields] = []
+        for section in content.walk():
+            keys.append(("section", section.id))
+            fields.append(_section_fields(lexicon, content, section))
+        for term in content.terms.values():
+            keys.append(("term", term.key))
+            fields.append(_term_fields(lexicon, term))
+        ranker = Ranker(fields, weights or Weights(), [kind == "term" for kind, _ in keys])
+        return cls(content, lexicon, search_words, keys, ranker, calibration)
 
     def search(self, query: str, limit: int = 3) -> list[Match]:
         """The best ``limit`` sections or terms for ``query``; empty when none fits well."""
-        return self._rank(self.lexicon.tokens(query), limit)
+        return list(self.answer(query, limit).matches) if limit > 0 else []
 
     def is_urgent(self, query: str) -> bool:
         """Whether ``query`` describes a red-flag symptom (typos allowed): show urgent advice."""
-        return self._urgent.match([t.stem for t in self.lexicon.tokens(query)])
+        return self._urgent.match(read(self.lexicon, query, self._questions).tokens)
 
     def answer(self, query: str, limit: int = 3) -> Answer:
         """Urgent advice first when the words call for it, then the best other matches."""
-        tokens = self.lexicon.tokens(query)
-        matches = self._rank(tokens, limit)
-        if not self._urgent.match([t.stem for t in tokens]):
-            return Answer(False, tuple(matches))
-        rest = [m for m in matches if m.ref != URGENT_ID][:max(limit - 1, 0)]
-        return Answer(True, (Match("section", URGENT_ID, 1.0), *rest))
+        message = read(self.lexicon, query, self._questions, self._asking)
+        ranked = self._ranker.rank(message.stems, CANDIDATES) if limit > 0 else []
+        verdict = judge(self.calibration, self._ranker, message.stems, ranked)
+        cannot = self._cannot.match(message.tokens)
+        shown = [(row, score) for row, score in verdict.shown[:1]
+                 if self._shares_a_rare_word(row, message.stems)] if cannot else verdict.shown
+        matches = [Match(*self._keys[row], round(score, 4)) for row, score in shown]
+        if cannot and not any(m.key == SPECIALIST_ID for m in matches):
+            matches.append(Match("section", SPECIALIST_ID, 0.0))
+        urgent = self._urgent.match(message.tokens)
+        if urgent:
+            rest = [m for m in matches if m.ref != URGENT_ID]
+            matches = [Match("section", URGENT_ID, 1.0), *rest]
+        return Answer(urgent, tuple(matches[:max(limit, 0)]), cannot,
+                      verdict.best_first and not cannot and not urgent, verdict.confidence)
+
+    def _shares_a_rare_word(self, row: int, stems: Sequence[tuple[str, int]]) -> bool:
+        """Whether a document has a word of the message that few documents use (related
+        reading for a care-team question must be about its subject, not "how long")."""
+        share = self._ranker.share
+        have = self._ranker.stems[row]
+        return any(word in have and share[word] <= RARE_SHARE
+                   for word in (clean(stem) for stem, _ in stems))
 
     def find_term(self, text: str) -> Term | None:
         """A glossary term by name or alias, allowing typos and split words; else None."""
@@ -148,67 +179,22 @@ class SearchIndex:
         best = max(found, key=lambda hit: hit[1])
         return self.content.terms[self._name_keys[best[2]]]
 
-    def _rank(self, tokens: list[Token], limit: int) -> list[Match]:
-        stems = list(dict.fromkeys(t.stem for t in tokens if not t.stop))[:MAX_QUERY_WORDS]
-        if not stems or limit < 1:
-            return []
-        weight = {s: self._idf.get(s, self._unknown_idf) for s in stems}
-        total = sum(weight.values())
-        covered: dict[int, float] = {}
-        named: dict[int, float] = {}
-        for stem in stems:
-            for number, strength in self._postings.get(stem, ()):
-                covered[number] = covered.get(number, 0.0) + weight[stem] * strength
-                if strength == STRONG:
-                    named[number] = named.get(number, 0.0) + weight[stem]
-        scored = []
-        for number, amount in covered.items():
-            if amount >= MIN_COVERAGE * total and named.get(number, 0.0) >= MIN_NAMED * total:
-                bonus = max((tier * _phrase_fit(p, weight, total, self._idf)
-                             for p, tier in self._docs[number].phrases), default=0.0)
-                scored.append((amount / total + PHRASE_BONUS * bonus, number))
-        if not scored:
-            return []
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        best = scored[0][0]
-        return [Match(self._docs[n].kind, self._docs[n].key, round(score, 4))
-                for score, n in scored[:limit] if score >= best * RELATIVE]
+
+def _stems(lexicon: Lexicon, *texts: str) -> str:
+    return " ".join(s for text in texts for stem in lexicon.stems(text) if (s := clean(stem)))
 
 
-def _phrase_fit(phrase: frozenset[str], weight: dict[str, float], total: float,
-                idf: dict[str, float]) -> float:
-    """How completely one phrase is in the query, times how much of the query it explains."""
-    if not phrase:
-        return 0.0
-    inside = [s for s in phrase if s in weight]
-    if not inside:
-        return 0.0
-    complete = sum(idf.get(s, 0.0) for s in inside) / sum(idf.get(s, 0.0) for s in phrase)
-    return complete * sum(weight[s] for s in inside) / total
-
-
-def _doc(lexicon: Lexicon, kind: Kind, key: str, names: list[str], keywords: list[str],
-         medium: list[str], weak: list[str]) -> _Doc:
-    weights: dict[str, float] = {}
-    for texts, strength in ((weak, WEAK), (medium, MEDIUM), ([*names, *keywords], STRONG)):
-        for text in texts:
-            for stem in lexicon.stems(text):
-                weights[stem] = max(weights.get(stem, 0.0), strength)
-    phrases = tuple((frozenset(stems), tier)
-                    for texts, tier in ((names, NAME), (keywords, KEYWORD)) for text in texts
-                    if (stems := lexicon.stems(text)))
-    return _Doc(kind, key, weights, phrases)
-
-
-def _section_doc(lexicon: Lexicon, content: Content, section: Section) -> _Doc:
+def _section_fields(lexicon: Lexicon, content: Content, section: Section) -> Fields:
     # A subsection is read in its parent's context: "Surgery" under "Bowel cancer".
     parent = content.sections.get(section.parent)
     context = [parent.title, parent.label] if parent else []
-    return _doc(lexicon, "section", section.id, [section.title, section.label],
-                list(section.keywords), [section.summary, *context],
-                [section.body, *section.notes])
+    return Fields(names=_stems(lexicon, section.title, section.label),
+                  keywords=_stems(lexicon, *section.keywords),
+                  summary=_stems(lexicon, section.summary, *context),
+                  body=_stems(lexicon, section.body, *section.notes))
 
 
-def _term_doc(lexicon: Lexicon, term: Term) -> _Doc:
-    return _doc(lexicon, "term", term.key, [term.term, term.key.replace("_", " ")],
-                list(term.aliases), [term.definition], [])
+def _term_fields(lexicon: Lexicon, term: Term) -> Fields:
+    return Fields(names=_stems(lexicon, term.term, term.key.replace("_", " ")),
+                  keywords=_stems(lexicon, *term.aliases),
+                  summary=_stems(lexicon, term.definition), body="")

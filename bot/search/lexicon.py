@@ -49,12 +49,19 @@ class SearchWords:
     stopwords: frozenset[str]
     same_as: dict[str, tuple[str, ...]]
     urgent: tuple[tuple[tuple[str, ...], ...], ...]  # rules -> groups -> phrases
+    cannot_answer: tuple[tuple[tuple[str, ...], ...], ...] = ()  # the same shape
+    negations: tuple[str, ...] = ()  # "no fever": the phrase after them does not count
+    negation_ends: tuple[str, ...] = ()  # "but", "or": a negation reaches no further
+    not_urgent: tuple[str, ...] = ()  # "emergency surgery": phrases that raise no flag
+    question_words: frozenset[str] = frozenset()  # a sentence starting with one asks
 
     def texts(self) -> list[str]:
         """Every word listed, so that the lexicon knows them all."""
-        out = [*self.stopwords, *self.same_as]
+        out = [*self.stopwords, *self.same_as, *self.negations, *self.negation_ends,
+               *self.not_urgent]
         out += [" ".join(words) for words in self.same_as.values()]
-        out += [phrase for rule in self.urgent for group in rule for phrase in group]
+        out += [phrase for rules in (self.urgent, self.cannot_answer) for rule in rules
+                for group in rule for phrase in group]
         return out
 
 
@@ -105,24 +112,42 @@ def load_search_words(path: Path) -> SearchWords:
         raise ContentError(f"{path.name}: expected 'urgent', 'same_as' and 'stopwords' keys")
     stop = data.get("stopwords") or []
     same = data.get("same_as") or {}
-    urgent = data.get("urgent") or []
     if not isinstance(stop, list) or not all(isinstance(w, str) for w in stop):
         raise ContentError(f"{path.name}: 'stopwords' must be a list of words")
     if not isinstance(same, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in same.items()):
         raise ContentError(f"{path.name}: 'same_as' must map a word to words")
-    if not isinstance(urgent, list) or not urgent or not all(
-            isinstance(rule, list) and rule and all(
-                isinstance(group, list) and group and all(isinstance(p, str) for p in group)
-                for group in rule)
-            for rule in urgent):
-        raise ContentError(f"{path.name}: 'urgent' must be a list of rules, each a list of "
-                           "groups of words or phrases")
     return SearchWords(
         stopwords=frozenset(w for word in stop for w in words(word)),
         same_as={" ".join(words(k)): tuple(words(v)) for k, v in same.items()},
-        urgent=tuple(tuple(tuple(group) for group in rule) for rule in urgent),
+        urgent=_rules(path, data, "urgent", required=True),
+        cannot_answer=_rules(path, data, "cannot_answer", required=False),
+        negations=_strings(path, data, "negations"),
+        negation_ends=_strings(path, data, "negation_ends"),
+        not_urgent=_strings(path, data, "not_urgent"),
+        question_words=frozenset(w for word in _strings(path, data, "question_words")
+                                 for w in words(word)),
     )
+
+
+def _strings(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
+    items = data.get(key) or []
+    if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
+        raise ContentError(f"{path.name}: '{key}' must be a list of words or phrases")
+    return tuple(items)
+
+
+def _rules(path: Path, data: dict[str, Any], key: str,
+           required: bool) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    rules = data.get(key) or []
+    if not isinstance(rules, list) or (required and not rules) or not all(
+            isinstance(rule, list) and rule and all(
+                isinstance(group, list) and group and all(isinstance(p, str) for p in group)
+                for group in rule)
+            for rule in rules):
+        raise ContentError(f"{path.name}: '{key}' must be a list of rules, each a list of "
+                           "groups of words or phrases")
+    return tuple(tuple(tuple(group) for group in rule) for rule in rules)
 
 
 class Lexicon:

@@ -1,5 +1,9 @@
 """What the bot shows for a search: matching topics as buttons, urgent advice first when needed.
 
+One clear best match is shown first with its summary; a question only the care team can answer
+(how long, what dose, what one result means) gets the kind "this guide can't answer that" reply
+pointing to /specialist, with at most one related topic as reading.
+
 The urgent advice is the ``urgent`` section's own text, converted once at start-up, so a reply to
 "my skin is yellow" shows exactly what ``/urgent`` says, not a paraphrase.
 """
@@ -12,7 +16,7 @@ from bot.content.keyboards import Keyboards, StaticKeyboard
 from bot.content.loader import Content, ContentError, Section, Term
 from bot.content.render import Renderer
 from bot.content.views import View
-from bot.search.index import URGENT_ID, Answer
+from bot.search.index import SPECIALIST_ID, URGENT_ID, Answer
 
 MAX_KEPT = 4096  # rendered replies kept; combinations of up to three topics, not questions
 
@@ -32,17 +36,18 @@ class SearchViews:
         menu = keyboards.main_menu()
         self.none = View(renderer.render("search_none"), menu)
         self.usage = View(renderer.render("search_usage"), menu)
-        self._seen: dict[tuple[bool, tuple[tuple[str, str], ...]], View] = {}
+        self._seen: dict[tuple[bool, bool, bool, tuple[tuple[str, str], ...]], View] = {}
 
     def answer(self, answer: Answer) -> View:
-        """The reply to a search: urgent advice and matches, or the kind no-match reply.
+        """The reply to a search: urgent advice and matches, the care-team reply, or no match.
 
         Replies are kept by what they show (section ids and glossary keys, never the words
         typed), so a common question is rendered once.
         """
         if not answer.matches:
             return self.none
-        key = (answer.urgent, tuple((m.kind, m.key) for m in answer.matches))
+        key = (answer.urgent, answer.cannot_answer, answer.best_first,
+               tuple((m.kind, m.key) for m in answer.matches))
         view = self._seen.get(key)
         if view is None:
             if len(self._seen) >= MAX_KEPT:
@@ -50,15 +55,20 @@ class SearchViews:
             view = self._seen[key] = self._render(*key)
         return view
 
-    def _render(self, urgent: bool, matches: tuple[tuple[str, str], ...]) -> View:
+    def _render(self, urgent: bool, cannot: bool, best_first: bool,
+                matches: tuple[tuple[str, str], ...]) -> View:
         results: list[tuple[str, Section | Term]] = []
         for kind, key in matches:
             if urgent and kind == "section" and key == URGENT_ID:
                 continue  # its advice is shown in full above the other results
+            if cannot and kind == "section" and key == SPECIALIST_ID:
+                continue  # the care-team text points to it already
             results.append(("term", self.content.terms[key]) if kind == "term"
                            else ("section", self.content.sections[key]))
-        html = self.renderer.render("search_results", urgent=self._urgent if urgent else None,
-                                    urgent_blocks=self._urgent_blocks, results=results)
+        html = self.renderer.render("search_cannot" if cannot else "search_results",
+                                    urgent=self._urgent if urgent else None,
+                                    urgent_blocks=self._urgent_blocks, results=results,
+                                    best_first=best_first)
         return View(html, self._keyboard(matches))
 
     def _keyboard(self, matches: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:

@@ -115,6 +115,7 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
                         "filename": value.filename,
                         "content_type": value.content_type,
                         "size": len(content),
+                        "data": content,
                     }
                 else:
                     raw[key] = value

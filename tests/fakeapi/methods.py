@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tests.fakeapi.calls import _as_int
 from tests.fakeapi.faults import TelegramAPIError
 from tests.fakeapi.html import _HTMLError, _strip_tags, _utf16_len, parse_html
+from tests.fakeapi.media import MAX_CAPTION_LENGTH, PhotoStore
 from tests.fakeapi.updates import _next_message_id
 
 MAX_MESSAGE_LENGTH = 4096
@@ -72,6 +73,7 @@ class BotAPIMethods:
     _last_by_chat: dict[int, dict[str, Any]]
     _commands: dict[str, list[Any]]
     _webhook_url: str
+    photos: PhotoStore
 
     if TYPE_CHECKING:
 
@@ -205,9 +207,15 @@ class BotAPIMethods:
     def _send_other(self, params: dict[str, Any]) -> dict[str, Any]:
         """sendPhoto/sendDocument/...: a Message with the caption (media itself is not echoed)."""
         markup = _inline_markup(params.get("reply_markup"), validate=self.validate)
-        message = self._base_message(params)
+        photo = self.photos.photo(params["photo"]) if "photo" in params else None
         if params.get("caption") is not None:
             caption, entities = self._render(params, "caption")
+            if self.validate and _utf16_len(caption) > MAX_CAPTION_LENGTH:
+                raise TelegramAPIError(400, "Bad Request: message caption is too long")
+        message = self._base_message(params)
+        if photo is not None:
+            message["photo"] = photo
+        if params.get("caption") is not None:
             message["caption"] = caption
             if entities:
                 message["caption_entities"] = entities

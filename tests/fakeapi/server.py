@@ -17,6 +17,7 @@ from aiohttp import web
 
 from tests.fakeapi.calls import Call, _as_float, _as_int, _read_params, _short
 from tests.fakeapi.faults import Fault, TelegramAPIError, _error_body
+from tests.fakeapi.media import PhotoStore
 from tests.fakeapi.methods import BotAPIMethods
 from tests.fakeapi.updates import (
     BOT_FIRST_NAME,
@@ -88,6 +89,7 @@ class FakeBotAPI(BotAPIMethods):
         self._last_by_chat: dict[int, dict[str, Any]] = {}
         self._commands: dict[str, list[Any]] = {}
         self._webhook_url = ""
+        self.photos = PhotoStore()
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -1,0 +1,176 @@
+"""Reading real messages: the question in a long post, negated red flags, care-team questions,
+the calibrated no-match, the best match first, and the FTS5 ranking underneath."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import load_content
+from bot.context import Services
+from bot.search.fts import Fields, Ranker, Weights
+from bot.search.index import SPECIALIST_ID, URGENT_ID, SearchIndex
+from bot.search.query import MAX_STEMS, asks, read, sentences
+
+CONTENT = Path(__file__).resolve().parent.parent / "content" / "en"
+QUESTION_WORDS = frozenset({"what", "how", "can", "is"})
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    """The index over the real content."""
+    return SearchIndex.build(load_content(CONTENT), CONTENT / "search.yaml")
+
+
+def test_sentences_split_after_stops_line_breaks_and_left_out_parts() -> None:
+    assert sentences("He is 65. Can they operate?\nThanks ... so worried!") == [
+        "He is 65.", "Can they operate?", "Thanks", "so worried!"]
+    assert sentences("   ") == []
+
+
+def test_a_sentence_asks_with_a_question_mark_or_a_question_word() -> None:
+    assert asks("is it spreading", QUESTION_WORDS)
+    assert asks("He said it had spread?", QUESTION_WORDS)
+    assert not asks("My dad has bowel cancer.", QUESTION_WORDS)
+
+
+def test_the_asking_sentence_counts_double_and_comes_first(index: SearchIndex) -> None:
+    message = read(index.lexicon, "My dad had a scan last week. Can they operate on the liver?",
+                   QUESTION_WORDS)
+    weights = dict(message.stems)
+    assert weights["oper"] == 2
+    assert weights["scan"] == 1
+    assert message.stems[0][0] == "oper"
+    assert [t.word for t in message.tokens][:2] == ["can", "they"]
+
+
+def test_without_a_question_the_last_sentences_are_the_question(index: SearchIndex) -> None:
+    message = read(index.lexicon, "Dad is 70. He had a scan. They found spots on his liver.",
+                   frozenset())
+    weights = dict(message.stems)
+    assert weights["spot"] == 2
+    assert weights["scan"] == 2
+    assert "70" not in weights  # numbers carry no topic of their own
+
+
+def test_only_the_first_64_topic_words_are_read_but_every_word_is_checked(
+        index: SearchIndex) -> None:
+    made_up = ["".join(chr(ord("a") + (n // 26 ** k) % 26) for k in range(3)) + "zq"
+               for n in range(200)]
+    text = " ".join(made_up) + " and he vomited blood"
+    message = read(index.lexicon, text, QUESTION_WORDS)
+    assert len(message.stems) == MAX_STEMS
+    assert index.answer(text).urgent
+
+
+def test_a_long_forum_post_finds_its_question(index: SearchIndex) -> None:
+    post = ("My father is 65 and was diagnosed with colon cancer a few weeks ago. He had been "
+            "short of breath for months and nobody knew why. The surgeon removed the tumour last "
+            "week and found a golf ball sized mass on his liver. We are all in shock. Can they "
+            "operate on the liver as well, or is chemo the only option?")
+    refs = [m.ref for m in index.answer(post).matches]
+    assert refs
+    assert set(refs) <= {"treatment", "colorectal_surgery", "colorectal_other", "colorectal",
+                         "ovarian"}
+
+
+@pytest.mark.parametrize("query", [
+    "no fever so far", "he hasn't had any fever", "she had emergency surgery last year",
+    "he had an urgent referral for a scan", "no fever at all so far",
+])
+def test_negated_or_past_red_flag_words_raise_no_alarm(index: SearchIndex, query: str) -> None:
+    assert not index.answer(query).urgent
+
+
+@pytest.mark.parametrize("query", [
+    "No, but he vomited blood this morning", "no fever but he has the shivers",
+    "no fever or chills", "is this an emergency", "my dad has a fever on chemo",
+    "never had jaundice before but his eyes are yellow now",
+])
+def test_real_red_flags_still_count_around_a_negation(index: SearchIndex, query: str) -> None:
+    answer = index.answer(query)
+    assert answer.urgent
+    assert answer.matches[0].ref == URGENT_ID
+
+
+@pytest.mark.parametrize("query", [
+    "how long has my mum got, the cancer is in her liver",
+    "what dose of capecitabine should he take",
+    "my dad's CEA went from 3 to 6, what does it mean",
+    "what should she eat during chemo",
+    "what happens in the final stage of liver cancer",
+])
+def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: Services,
+                                                 query: str) -> None:
+    answer = index.answer(query)
+    assert answer.cannot_answer
+    assert not answer.confident
+    refs = [m.ref for m in answer.matches]
+    assert SPECIALIST_ID in refs
+    assert len([r for r in refs if r not in (SPECIALIST_ID, URGENT_ID)]) <= 1
+    view = services.search_views.answer(answer)
+    assert "this guide can't answer that" in view.html
+    assert "/specialist" in view.html
+
+
+def test_a_care_team_question_with_a_red_flag_gets_the_urgent_advice_first(
+        index: SearchIndex, services: Services) -> None:
+    answer = index.answer("his eyes are yellow now, how long has he got")
+    assert answer.urgent
+    assert answer.cannot_answer
+    assert answer.matches[0].ref == URGENT_ID
+    html = services.search_views.answer(answer).html
+    assert html.index("Call your local emergency number") < html.index("can't answer that")
+
+
+@pytest.mark.parametrize("query", [
+    "Why Does My Phone Battery Drain So Fast?", "Should You Pay Off Your Mortgage Early?",
+    "How long does a UK visit visa take now?", "what time is it",
+])
+def test_off_topic_questions_get_no_section(index: SearchIndex, query: str) -> None:
+    assert index.answer(query).matches == ()
+
+
+def test_one_clear_winner_is_shown_first_with_its_summary(index: SearchIndex,
+                                                          services: Services) -> None:
+    answer = index.answer("how do I get a second opinion")
+    assert answer.best_first
+    assert answer.confident
+    assert answer.matches[0].ref == SPECIALIST_ID
+    html = services.search_views.answer(answer).html
+    assert html.startswith("<b>This part of the guide answers that best:</b>")
+    assert services.content.sections[SPECIALIST_ID].summary in html
+    unclear = index.answer("what is the portal vein")
+    assert not unclear.best_first
+    assert len(unclear.matches) > 1
+
+
+def test_the_ranker_weighs_fields_and_repeated_words() -> None:
+    docs = [Fields("liver surgeri", "", "", ""), Fields("", "", "", "liver surgeri surgeri"),
+            Fields("bowel", "", "", "chemotherapi")]
+    ranker = Ranker(docs, Weights(names=5.0, keywords=1.0, summary=1.0, body=1.0))
+    ranked = ranker.rank([("surgeri", 1)], 5)
+    assert [row for row, _ in ranked] == [0, 1]
+    assert all(score > 0 for _, score in ranked)
+    assert ranker.rank([("bowel", 1), ("chemotherapi", 3)], 5)[0][0] == 2
+    assert ranker.rank([("unknown", 1)], 5) == []
+    assert ranker.rank([], 5) == []
+    assert ranker.rank([('"; DROP TABLE docs; --', 1)], 5) == []
+    ranker.close()
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("What can you expect if your lung cancer has spread to your liver?", "lung"),
+    ("Is there a blood test that can detect primary liver cancer?", "tests_blood"),
+])
+def test_the_issues_own_examples_find_their_section_first(index: SearchIndex, query: str,
+                                                          first: str) -> None:
+    assert index.answer(query).matches[0].ref == first
+
+
+def test_related_reading_for_a_care_team_question_must_share_a_rare_word(
+        index: SearchIndex) -> None:
+    assert [m.ref for m in index.answer("how long has my dad got").matches] == [SPECIALIST_ID]
+    refs = [m.ref for m in index.answer("what does my CEA of 6 mean").matches]
+    assert refs == ["term:tumour_markers", SPECIALIST_ID]
