@@ -19,20 +19,21 @@ def _settings(*, require_token: bool) -> Settings:
 
 def cmd_run(_: argparse.Namespace) -> int:
     """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set."""
-    from telegram import Update
-
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application, forced_exit
     from bot.logs import setup_logging
 
     settings = _settings(require_token=True)
     setup_logging(secrets=(settings.token, settings.webhook_secret or ""))
     app = build_application(settings)
-    if settings.webhook_url:
-        from bot.transport.webhook import run_webhook
+    try:
+        if settings.webhook_url:
+            from bot.transport.webhook import run_webhook
 
-        run_webhook(app, settings)
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+            run_webhook(app, settings, ALLOWED_UPDATES)
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except (SystemExit, KeyboardInterrupt):  # a second signal during the shutdown
+        forced_exit(app)
     return 0
 
 

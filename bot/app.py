@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
+import sqlite3
+from typing import NoReturn
 
 from telegram import (
     BotCommand,
@@ -16,6 +19,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     LinkPreviewOptions,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -47,12 +51,20 @@ from bot.transport.processor import ChatOrderedProcessor
 from bot.transport.ratelimit import ChatRateLimiter
 from bot.transport.recent import RecentAnswers
 from bot.transport.retry import RetryingRequest
+from bot.usage.budget import PersonBudget
 from bot.usage.log import UsageLog
 
 log = logging.getLogger(__name__)
 
 # Only new messages trigger commands: an edited "/start" must not be answered twice.
 NEW = filters.UpdateType.MESSAGE
+# The kinds of update the handlers below handle, and so the only ones asked of Telegram (for
+# getUpdates and setWebhook): not member joins with names, reactions, poll answers, business
+# messages or channel posts. tests/test_security.py checks this matches register_handlers.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY,
+    Update.CHOSEN_INLINE_RESULT, Update.MY_CHAT_MEMBER,
+)
 BUILT_IN = {"start": "Welcome and main menu", "menu": "Main menu", "help": "All commands",
             "privacy": "What this bot records (nothing about you)",
             "search": "Find topics in your own words, e.g. /search what is AFP"}
@@ -75,8 +87,11 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     services = services or build_services(settings)
     if services.recent is None:  # in-memory group etiquette state belongs to this app only
         services = dataclasses.replace(services, recent=RecentAnswers())
+    if services.budget is None:  # so are the per-person token buckets
+        services = dataclasses.replace(services, budget=PersonBudget())
     if services.photo_ids is None:  # file_ids belong to the bot that uploaded the pictures
         services = dataclasses.replace(services, photo_ids=PhotoIds())
+    processor = ChatOrderedProcessor(concurrent_updates)
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -85,9 +100,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         # allow_sending_without_reply: someone may delete their question before we answer.
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
+        .concurrent_updates(processor)
         .request(request or RetryingRequest(api_request(concurrent_updates)))
-        .get_updates_request(get_updates_request or request or updates_request())
+        .get_updates_request(get_updates_request or request
+                             or updates_request(hold=lambda: processor.overloaded))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -125,7 +141,7 @@ def register_handlers(app: Application, content: Content,  # type: ignore[type-a
         ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated),
         # Catch-alls: edits, unknown commands, plain text (a question), messages without text.
-        MessageHandler(filters.UpdateType.EDITED, fallback.edited),
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, fallback.edited),
         MessageHandler(filters.COMMAND & NEW, fallback.unknown_command),
         MessageHandler(filters.TEXT & NEW & ~filters.COMMAND, search.text),
         MessageHandler(NEW & ~filters.TEXT, fallback.unsupported),
@@ -169,6 +185,22 @@ async def _publish_admin_commands(app: Application,  # type: ignore[type-arg]
         except TelegramError as exc:  # e.g. "chat not found": that admin never opened the bot
             log.warning("could not add /stats to an admin's command menu (has that admin "
                         "started the bot?): %s", exc.message)
+
+
+def forced_exit(app: Application) -> NoReturn:  # type: ignore[type-arg]
+    """A second signal cut the shutdown short: write the usage queue without the event loop
+    (which is gone), and exit at once, not waiting for the database's worker thread."""
+    usage = services_of(app).usage
+    code = 0
+    if isinstance(usage, UsageLog):
+        try:
+            written = usage.write_left_behind()
+            log.warning("second signal: %d queued usage records written; exiting now", written)
+        except (sqlite3.Error, OSError) as exc:
+            log.error("second signal: the usage queue could not be written (%s)", exc)
+            code = 1
+    logging.shutdown()
+    os._exit(code)
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -16,6 +16,9 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DB_PATH = Path("data") / "usage.sqlite3"
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MIN_SECRET = 32  # a guessed secret lets anyone forge updates, e.g. a /stats "from" an admin
+_SECRET_HINT = 'generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+_HOST_RE = re.compile(r"^[A-Za-z0-9.:-]{1,253}$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?$")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,10 +35,11 @@ class Settings:
     api_base_url: str = DEFAULT_API_BASE_URL
     admin_ids: frozenset[int] = frozenset()
     db_path: Path = DEFAULT_DB_PATH
-    retention_days: int = 90
+    retention_days: int = 7  # days hourly counts are kept before roll-up (at most 7)
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     port: int = 8443
+    listen_host: str = "127.0.0.1"  # behind a reverse proxy on the same machine, by default
     content_dir: Path = PROJECT_ROOT / "content" / "en"
     templates_dir: Path = PROJECT_ROOT / "templates"
     languages: tuple[str, ...] = ("en",)  # served languages; English always comes first
@@ -60,6 +64,9 @@ class Settings:
         secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
         if secret and not _SECRET_RE.match(secret):
             raise ConfigError("BOT_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1-256).")
+        if secret and len(secret) < MIN_SECRET:
+            raise ConfigError(f"BOT_WEBHOOK_SECRET must be at least {MIN_SECRET} characters "
+                              f"(it has {len(secret)}); {_SECRET_HINT}")
         if webhook_url and not secret:
             raise ConfigError("BOT_WEBHOOK_SECRET is required when BOT_WEBHOOK_URL is set.")
         return cls(
@@ -67,13 +74,21 @@ class Settings:
             api_base_url=base,
             admin_ids=_parse_ids(env.get("BOT_ADMIN_IDS", "")),
             db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULT_DB_PATH),
-            retention_days=_parse_int(env, "BOT_RETENTION_DAYS", 90, low=1, high=3650),
+            retention_days=_parse_int(env, "BOT_RETENTION_DAYS", 7, low=1, high=7),
             webhook_url=webhook_url,
             webhook_secret=secret,
             port=_parse_int(env, "BOT_PORT", 8443, low=1, high=65535),
+            listen_host=_parse_host(env.get("BOT_LISTEN_HOST", "").strip() or "127.0.0.1"),
             languages=_parse_languages(env.get("BOT_LANGUAGES", "")),
             **_folders(env),
         )
+
+
+def _parse_host(raw: str) -> str:
+    if not _HOST_RE.match(raw):
+        raise ConfigError(f"BOT_LISTEN_HOST must be an IP address or host name (e.g. 127.0.0.1, "
+                          f"or 0.0.0.0 for every interface), got {raw!r}.")
+    return raw
 
 
 def _parse_ids(raw: str) -> frozenset[int]:

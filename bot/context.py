@@ -25,6 +25,7 @@ from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
 from bot.transport.recent import RecentAnswers
+from bot.usage.budget import PersonBudget
 from bot.usage.recorder import Recorder
 
 SERVICES_KEY = "services"
@@ -47,6 +48,7 @@ class Services:
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
     recent: RecentAnswers | None = None
+    budget: PersonBudget | None = None  # costly requests per person (in memory, per day)
     photo_ids: PhotoIds | None = None  # Telegram's file_id of each uploaded picture
     # Crisis, feelings and small talk (issue 17); built by build_services.
     conversation: Conversation | None = None

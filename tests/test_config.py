@@ -17,7 +17,7 @@ def test_defaults() -> None:
     settings = Settings.from_env({"BOT_TOKEN": TOKEN})
     assert settings.api_base_url == DEFAULT_API_BASE_URL
     assert settings.admin_ids == frozenset()
-    assert settings.retention_days == 90
+    assert settings.retention_days == 7
     assert settings.webhook_url is None
     assert TOKEN not in repr(settings)
 
@@ -29,16 +29,19 @@ def test_all_values_parsed() -> None:
             "BOT_API_BASE_URL": "http://127.0.0.1:9/bot",
             "BOT_ADMIN_IDS": " 12, 34 ,",
             "BOT_DB_PATH": "/tmp/x.db",
-            "BOT_RETENTION_DAYS": "30",
+            "BOT_RETENTION_DAYS": "5",
             "BOT_WEBHOOK_URL": "https://example.org/hook",
-            "BOT_WEBHOOK_SECRET": "s3cret_-X",
+            "BOT_WEBHOOK_SECRET": "s3cret_-X" * 4,
             "BOT_PORT": "8080",
+            "BOT_LISTEN_HOST": "0.0.0.0",
         }
     )
     assert settings.admin_ids == frozenset({12, 34})
     assert settings.db_path == Path("/tmp/x.db")
-    assert (settings.retention_days, settings.port) == (30, 8080)
-    assert settings.webhook_secret == "s3cret_-X"
+    assert (settings.retention_days, settings.port) == (5, 8080)
+    assert settings.webhook_secret == "s3cret_-X" * 4
+    assert settings.listen_host == "0.0.0.0"
+    assert Settings.from_env({"BOT_TOKEN": TOKEN}).listen_host == "127.0.0.1"  # the default
 
 
 @pytest.mark.parametrize(
@@ -49,6 +52,7 @@ def test_all_values_parsed() -> None:
         ({"BOT_TOKEN": TOKEN, "BOT_ADMIN_IDS": "12,abc"}, "BOT_ADMIN_IDS"),
         ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "-3"}, "BOT_RETENTION_DAYS"),
         ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "0"}, "BOT_RETENTION_DAYS"),
+        ({"BOT_TOKEN": TOKEN, "BOT_RETENTION_DAYS": "30"}, "BOT_RETENTION_DAYS"),
         ({"BOT_TOKEN": TOKEN, "BOT_PORT": "99999"}, "BOT_PORT"),
         ({"BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": "ftp://x"}, "BOT_API_BASE_URL"),
         ({"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "http://x.org"}, "https://"),
@@ -60,6 +64,16 @@ def test_all_values_parsed() -> None:
             {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://x.org", "BOT_WEBHOOK_SECRET": "a b"},
             "BOT_WEBHOOK_SECRET may only",
         ),
+        (  # issue 15: a short secret can be guessed, and then anyone can forge updates
+            {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://x.org", "BOT_WEBHOOK_SECRET": "x"},
+            "at least 32 characters (it has 1); generate one with: python3 -c",
+        ),
+        (
+            {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://x.org",
+             "BOT_WEBHOOK_SECRET": "a" * 31},
+            "BOT_WEBHOOK_SECRET must be at least 32",
+        ),
+        ({"BOT_TOKEN": TOKEN, "BOT_LISTEN_HOST": "every interface"}, "BOT_LISTEN_HOST"),
     ],
 )
 def test_bad_values_fail_with_one_line(env: dict[str, str], fragment: str) -> None:

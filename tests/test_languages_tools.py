@@ -131,8 +131,7 @@ async def test_nothing_identifying_stored_after_a_multilingual_session(tmp_path:
     assert scan(settings.db_path, forbidden) == []
     # The session was recorded, with the language of each answer.
     languages = {language for (language,) in rows(
-        settings.db_path, "SELECT DISTINCT language FROM daily UNION "
-                          "SELECT DISTINCT language FROM events")}
+        settings.db_path, "SELECT DISTINCT language FROM languages")}
     assert languages == {"ru", "zh", "en"}  # answered in; "en": the English button pressed
 
 

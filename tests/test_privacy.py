@@ -137,4 +137,4 @@ async def test_nothing_identifying_in_the_database(app: Any, services: Services)
         ("feelings", 1), ("inline_chosen", 1), ("inline_query", 1), ("search", 1),
         ("unknown", 4)]
     assert rows(path, "SELECT n FROM daily_users") == [(2,)]
-    assert rows(path, "SELECT DISTINCT language FROM events ORDER BY 1") == [("en",), ("pt",)]
+    assert rows(path, "SELECT DISTINCT language FROM languages ORDER BY 1") == [("en",), ("pt",)]

@@ -145,7 +145,7 @@ async def test_glossary_still_says_kindly_when_a_word_is_missing(
         search_app: Any, request_: RecordingRequest) -> None:
     await feed(search_app, message("/glossary chemo"))
     text = request_.sent("sendMessage")[0].params["text"]
-    assert text.startswith("I don't have \"chemo\" in my list")
+    assert text.startswith("I don't know that word yet.")
 
 
 async def test_only_search_and_the_first_section_are_recorded(

@@ -46,12 +46,15 @@ def texts(request_: RecordingRequest) -> list[str]:
     return [c.params["text"] for c in request_.sent("sendMessage")]
 
 
-def test_small_counts_are_suppressed() -> None:
-    assert [stats.shown(n) for n in (0, 1, 4, 5, 123)] == ["0", "<5", "<5", "5", "123"]
+def test_small_counts_are_suppressed_and_the_rest_rounded() -> None:
+    assert [stats.shown(n) for n in (0, 1, 4, 5, 7, 8, 12, 13, 123)] == [
+        "<5", "<5", "<5", "5", "5", "10", "10", "15", "125"]
+    assert stats.listed((("a", 12), ("b", 4), ("c", 5))) == (("a", 12), ("c", 5))
+    assert [stats.percent(y, 8) for y in (0, 1, 6, 8)] == [0, 10, 80, 100]
 
 
 def test_sparkline() -> None:
-    assert stats.sparkline((0, 1, 2, 8)) == "▁▂▃█"
+    assert stats.sparkline((0, 4, 10, 20)) == "▁▁▅█"  # 4 looks like none
     assert stats.sparkline((0, 0, 0)) == "▁▁▁"
     long = stats.sparkline(tuple(range(62)))
     assert len(long) == 31  # two days a block, to fit a phone's line
@@ -66,16 +69,15 @@ async def test_admin_sees_the_figures(app: Any, request_: RecordingRequest,
     sections = services.content.sections
     assert "Usage, last 7 days" in text
     assert "Interactions: <b>15</b>" in text
-    assert f"1. {sections['colorectal'].label}: 12" in text
-    assert f"2. {sections['breast'].label}: &lt;5" in text
-    assert "commands 12 · buttons &lt;5" in text
-    assert "private 12 · groups &lt;5" in text
-    assert "en 12 · de &lt;5" in text
-    assert f"{sections['overview'].label}: 75% 👍 of 8 answers" in text
-    assert f"{sections['breast'].label}: fewer than 5 answers" in text
+    assert f"1. {sections['colorectal'].label}: 10" in text  # 12, rounded to 5
+    assert sections["breast"].label not in text  # read 3 times: not named at all
+    assert "<b>How</b>: commands 10\n" in text
+    assert "<b>Where</b>: private 10\n" in text
+    assert "<b>Languages</b>: en 10\n" in text
+    assert f"{sections['overview'].label}: 80% 👍 of 10 answers" in text  # 6 of 8
     assert "Events dropped: <b>0</b>" in text
     # 12 people today, none on the 6 days before: 12 / 7 on average
-    assert "Different people a day: &lt;5 on average, 12 at most" in text
+    assert "Different people a day: &lt;5 on average, 10 at most" in text
     assert visible_length(text) <= MAX_MESSAGE
 
 
@@ -193,8 +195,8 @@ def test_cli_prints_the_same_figures(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "Usage, last 30 days" in out
     assert "Interactions: 15" in out
     assert "<b>" not in out
-    assert ": <5" in out
-    assert "75% 👍 of 8 answers" in out
+    assert "on average, 10 at most" in out
+    assert "80% 👍 of 10 answers" in out
 
 
 def test_cli_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -203,9 +205,9 @@ def test_cli_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert table[0] == ["metric", "key", "value"]
     assert ["total", "", "15"] in table
-    assert ["section", "colorectal", "12"] in table
-    assert ["section", "breast", "<5"] in table
-    assert ["helpful", "overview", "6"] in table
+    assert ["section", "colorectal", "10"] in table
+    assert not [r for r in table if r[1] == "breast"]  # too few to be named
+    assert ["helpful", "overview", "5"] in table
     assert ["not_helpful", "overview", "<5"] in table
     assert ["dropped", "", "0"] in table
     assert len([r for r in table if r[0] == "day"]) == 7
@@ -223,20 +225,22 @@ def test_the_chart_follows_the_small_count_rule(services: Services) -> None:
     from bot.usage.chart import chart_png, chart_svg, drawn
     from tests.pngcheck import png_dimensions
 
-    assert [drawn(n) for n in (0, 1, 4, 5, 17)] == [(0, "0"), (5, "<5"), (5, "<5"), (5, "5"),
-                                                    (17, "17")]
+    assert [drawn(n) for n in (0, 1, 4, 5, 17)] == [(5, "<5"), (5, "<5"), (5, "<5"), (5, "5"),
+                                                    (15, "15")]  # rounded to 5 (issue 15)
     report = stats.Report(date(2026, 11, 25), date(2026, 12, 1), total=31,
                           per_day=(0, 1, 12, 4, 3, 5, 6),
                           sections=(("colorectal", 12), ("urgent", 3), ("breast", 1)))
     svg = chart_svg(services.renderer, report)
     labels = re.findall(r">([^<>]*)</text>", svg)
     counts = [t for t in labels if re.fullmatch(r"&lt;5|\d+", t)]
-    assert counts == ["0", "&lt;5", "12", "&lt;5", "&lt;5", "5", "6", "12", "&lt;5", "&lt;5"]
+    assert counts == ["&lt;5", "&lt;5", "10", "&lt;5", "&lt;5", "5", "5", "10"]
     heights = re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" '
                          r'fill="#1565c0"', svg)
-    assert heights[1] == heights[3] == heights[4] == heights[5]  # 1, 4, 3 drawn as tall as 5
-    assert "When to get help urgently" in svg  # names, without the emoji the font lacks
-    assert "31 interactions" in svg
+    # 0, 1, 4, 3 drawn as tall as 5: not even "nobody" can be told from "a few"
+    assert heights[0] == heights[1] == heights[3] == heights[4] == heights[5]
+    assert "Bowel cancer" in svg  # names, without the emoji the font lacks...
+    assert "When to get help urgently" not in svg  # ...but none read fewer than 5 times
+    assert "30 interactions" in svg
     width, _ = png_dimensions(chart_png(services.renderer, report))
     assert width == 1000
 

@@ -35,11 +35,14 @@ async def test_counts_per_hour_and_combination(tmp_path: Path) -> None:
     await log.close()
     path = tmp_path / "usage.sqlite3"
     assert rows(path, "SELECT * FROM events ORDER BY hour, kind") == [
-        ("2026-03-04 10:00", "button", "breast", "supergroup", "de", 1),
-        ("2026-03-04 10:00", "command", "overview", "private", "en", 2),
-        ("2026-03-04 10:00", "unknown", "", "private", "en", 1),
-        ("2026-03-04 11:00", "command", "overview", "private", "en", 1),
+        ("2026-03-04 10:00", "button", "breast", "supergroup", 1),
+        ("2026-03-04 10:00", "command", "overview", "private", 2),
+        ("2026-03-04 10:00", "unknown", "", "private", 1),
+        ("2026-03-04 11:00", "command", "overview", "private", 1),
     ]
+    # languages are counted apart from sections, per day only
+    assert rows(path, "SELECT * FROM languages ORDER BY language") == [
+        ("2026-03-04", "de", 1), ("2026-03-04", "en", 4)]
     assert rows(path, "SELECT * FROM daily_users") == [("2026-03-04", 2)]
     assert rows(path, "SELECT * FROM feedback") == [("breast", 2, 1)]
     assert rows(path, "SELECT * FROM dropped") == []
@@ -109,8 +112,8 @@ async def test_old_hours_are_rolled_up_into_daily_totals(tmp_path: Path) -> None
     await log.close()
     assert rows(path, "SELECT hour, kind FROM events") == [("2026-04-13 15:00", "deep_link")]
     assert rows(path, "SELECT * FROM daily ORDER BY kind") == [
-        ("2026-03-04", "button", "overview", "private", "en", 1),
-        ("2026-03-04", "command", "overview", "private", "en", 3),
+        ("2026-03-04", "button", "overview", "private", 1),
+        ("2026-03-04", "command", "overview", "private", 3),
     ]
     restarted = UsageLog(path, retention_days=30, clock=clock)
     await restarted.start()

@@ -45,6 +45,8 @@ class Views:
         self.privacy = View(renderer.render("privacy", retention_days=settings.retention_days),
                             menu)
         self.unknown = View(renderer.render("unknown"), menu)
+        self._missing = renderer.render("glossary_missing")
+        self.slow_down = View(renderer.render("slow_down"))
         self.unsupported = View(renderer.render("unsupported"), menu)
         self.edited = View(renderer.render("edited"))
         self.stale = View(renderer.render("stale"), menu)
@@ -120,10 +122,13 @@ class Views:
             return None
         return View(first.html, keyboard)
 
-    def glossary_missing(self, word: str) -> View:
-        """The answer to ``/glossary <word>`` when the word is not in the glossary."""
-        return View(self.renderer.render("glossary_missing", word=word[:100]),
-                    self.keyboards.glossary(1))
+    @property
+    def glossary_missing(self) -> View:
+        """The answer to ``/glossary <word>`` when the word is not in the glossary.
+
+        The same for every word: what was typed is never repeated (see ``commands.glossary``).
+        """
+        return View(self._missing, self.keyboards.glossary(1))
 
 
 def _depth(content: Content, section_id: str) -> int:

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.content.keyboards import GLOSSARY_ID
 from bot.context import BotContext
+from bot.handlers.budget import within_budget
 from bot.handlers.groups import reply_section, reply_term
 from bot.handlers.send import reply
 from bot.handlers.track import track
@@ -16,6 +17,8 @@ def command_name(update: Update) -> str:
     message = update.effective_message
     text = (message.text or "") if message else ""
     return text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower() if text.startswith("/") else ""
+
+TERM_WORDS = 12  # the longest glossary name has 7 words; more is not a term
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -84,17 +87,23 @@ async def section(update: Update, context: BotContext) -> None:
 
 
 async def glossary(update: Update, context: BotContext) -> None:
-    """``/glossary`` lists the words; ``/glossary <word>`` explains one."""
+    """``/glossary`` lists the words; ``/glossary <word>`` explains one.
+
+    What was typed is never repeated: a URL, phone number or @mention in the bot's answer
+    would be a link posted with the bot's authority. Only the first few words are looked up.
+    """
     views = context.services.views
-    word = " ".join(context.args or ())
+    word = " ".join((context.args or ())[:TERM_WORDS])
     track(update, context, "command", GLOSSARY_ID)
     if not word:
         view = views.glossary(1) or views.section(GLOSSARY_ID) or views.menu
+    elif not await within_budget(update, context):
+        return
     else:
         term = context.services.search.find_term(word)  # typos and split words allowed
         found = views.term(term.key) if term else None
         if term is not None and found is not None:
             await reply_term(update, context, term.key, found)
             return
-        view = views.glossary_missing(word)
+        view = views.glossary_missing
     await reply(update, view)

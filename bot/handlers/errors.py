@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 
 from telegram import Chat, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.context import BotContext
 from bot.handlers.send import reply
@@ -18,6 +25,9 @@ async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     if isinstance(error, Forbidden):
         log.info("not allowed to write to a chat (blocked or removed): %s", error.message)
+        return
+    if isinstance(error, ChatMigrated):  # its message holds the group's new chat id: not logged
+        log.info("a group became a supergroup before an answer reached it: ChatMigrated")
         return
     # BadRequest subclasses NetworkError in python-telegram-bot, but it is our mistake, not the
     # network's: it gets a traceback below.

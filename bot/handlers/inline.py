@@ -17,8 +17,9 @@ from bot.content.keyboards import GLOSSARY_ID
 from bot.content.loader import Content
 from bot.content.refs import InlineMatch
 from bot.context import BotContext, Services
+from bot.handlers.budget import within_budget
 from bot.handlers.track import track
-from bot.search.inline import match_inline
+from bot.usage.budget import INLINE
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
     elif not text:
         cards = services.inline.top(username)
         track(update, context, "inline_query")
+    elif not await within_budget(update, context, INLINE):
+        return  # over this person's budget: no answer (Telegram shows no results)
     else:
         matches = _matches(services, text)
         cards = [card for match in matches
@@ -99,5 +102,5 @@ def _matches(services: Services, text: str) -> list[InlineMatch]:
     answer = services.search.answer(text, limit=10)
     found = [InlineMatch(m.kind, m.key) for m in answer.matches]
     if len(found) <= answer.urgent:  # nothing besides the urgent advice: try the word prefixes
-        found += match_inline(services.content, text, InlineQueryLimit.RESULTS)
+        found += services.inline.matcher.match(text, InlineQueryLimit.RESULTS)
     return list(dict.fromkeys(found))  # keeps the order, drops repeats

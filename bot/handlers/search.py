@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import Chat, Update
 
 from bot.context import BotContext
+from bot.handlers.budget import within_budget
 from bot.handlers.conversation import respond
 from bot.handlers.send import reply
 from bot.handlers.track import track
@@ -42,6 +43,8 @@ async def _answer(update: Update, context: BotContext, words: str) -> None:
     if await respond(update, context, words, language):
         return
     services = context.services
+    if not await within_budget(update, context):
+        return
     answer = services.search.answer(words, MAX_RESULTS)
     track(update, context, "search", stats_section(answer))
     await reply(update, services.search_views.answer(answer))

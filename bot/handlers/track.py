@@ -1,6 +1,6 @@
 """Record one anonymous usage event for an update: what was read, how, in what kind of chat.
 
-Only the event's kind, the section id, the chat type and a two-letter language bucket leave this
+Only the event's kind, the section id, the chat type and a language bucket leave this
 module; the user id is handed over solely for the in-memory daily-unique count (see
 :mod:`bot.usage.log`), never stored.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
+from bot.usage.buckets import language_bucket
 
 KINDS = frozenset({"command", "button", "deep_link", "inline_query", "inline_chosen", "search",
                    "share", "feedback", "unknown",
@@ -29,11 +30,9 @@ def chat_type(update: Update) -> str:
 
 
 def language(update: Update) -> str:
-    """Two lowercase letters of the user's app language, or ``other``."""
+    """The user's app language as one of the fixed buckets (:mod:`bot.usage.buckets`)."""
     user = update.effective_user
-    code = (user.language_code or "") if user else ""
-    prefix = code[:2].lower()
-    return prefix if len(prefix) == 2 and prefix.isascii() and prefix.isalpha() else "other"
+    return language_bucket(user.language_code if user else None)
 
 
 def answer_language(context: BotContext) -> str:

@@ -196,7 +196,7 @@ class Preview:
         named = [(name, view) for name, view in views.screens().items()
                  if name not in pages and not name.startswith("glossary:")]
         if GLOSSARY_ID in content.sections:
-            named.append(("glossary_missing", views.glossary_missing("example")))
+            named.append(("glossary_missing", views.glossary_missing))
         return [(name, self.bubble(f"screen-{name}", view)) for name, view in named]
 
     def bubble(self, anchor: str, view: View | None) -> Bubble:

@@ -20,6 +20,7 @@ from telegram.helpers import create_deep_linked_url
 from bot.content.loader import Content
 from bot.content.refs import InlineMatch
 from bot.content.render import Renderer
+from bot.search.inline import InlineMatcher
 
 
 class InlineResults:
@@ -28,6 +29,7 @@ class InlineResults:
     def __init__(self, content: Content, renderer: Renderer) -> None:
         self.content = content
         self.renderer = renderer
+        self.matcher = InlineMatcher(content)  # the content's words, split once
         self._built: dict[str, dict[InlineMatch, InlineQueryResultArticle]] = {}
 
     def article(self, match: InlineMatch, bot_username: str) -> InlineQueryResultArticle | None:

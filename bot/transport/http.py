@@ -15,6 +15,7 @@ Chosen on measurement with ``benchmarks/load.py`` (figures in the README, "Speed
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -35,9 +36,9 @@ def api_request(concurrent_updates: int = CONCURRENT_UPDATES) -> BaseRequest:
     return AiohttpRequest(connection_pool_size=concurrent_updates + SPARE_CONNECTIONS)
 
 
-def updates_request() -> BaseRequest:
-    """The request object for ``getUpdates`` (long polling)."""
-    return LookAheadRequest(AiohttpRequest(connection_pool_size=2))
+def updates_request(hold: Callable[[], bool] = lambda: False) -> BaseRequest:
+    """The request object for ``getUpdates`` (long polling); waits while ``hold()`` is true."""
+    return LookAheadRequest(AiohttpRequest(connection_pool_size=2), hold)
 
 
 _JSON = {"Content-Type": "application/json"}

@@ -8,6 +8,10 @@ calls that name no chat (callback and inline answers) pause only other such call
 really was bot-wide, every other chat gets its own 429 and pauses too, so nothing waits longer
 than Telegram asked.
 
+A 429 asking for more than :data:`MAX_WAIT` seconds (a bot-wide flood ban can last hours) is
+not waited out while holding a processing slot and blocking shutdown: the call gives up at once
+(logged once per pause), and so do that chat's calls until the pause is over.
+
 There is no overall cap by default: Telegram's "about 30 messages a second" is advice for bulk
 broadcasts, and this bot only replies; a 30/s cap held the whole bot to about 35 updates a
 second in the load benchmark (README, "Speed"). ``overall_per_second`` turns one on.
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 MAX_TRACKED = 1024  # chats with a group limiter or a pause; idle ones are forgotten beyond this
+MAX_WAIT = 30.0  # seconds a call may wait for flood control; longer, and it gives up
 
 
 class ChatRateLimiter(BaseRateLimiter[int]):
@@ -74,8 +79,12 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                                 retries)
                     raise
                 seconds = _seconds(exc) + 0.1
-                log.info("flood control on %s: this chat waits %.1f s", endpoint, seconds)
                 self._pause(chat, seconds)
+                if seconds > MAX_WAIT:
+                    log.warning("flood control on %s: Telegram asks this chat to wait %.0f s; "
+                                "its answers are given up until then", endpoint, seconds)
+                    raise
+                log.info("flood control on %s: this chat waits %.1f s", endpoint, seconds)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def paused_chats(self) -> int:
@@ -114,7 +123,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     async def _wait_while_paused(self, chat: int | str | None) -> None:
         loop = asyncio.get_running_loop()
         # Sleeps exactly until the pause ends, then looks again: another 429 may have moved it.
-        while (wait := self._paused_until.get(chat, 0.0) - loop.time()) > 0:  # noqa: ASYNC110
+        while (wait := self._paused_until.get(chat, 0.0) - loop.time()) > 0:
+            if wait > MAX_WAIT:  # a long ban: fail now rather than hold a slot for hours
+                raise RetryAfter(timedelta(seconds=int(wait) + 1))
             await asyncio.sleep(wait)
 
 

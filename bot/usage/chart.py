@@ -3,7 +3,8 @@
 The geometry is worked out here and drawn by ``templates/stats_chart.svg.j2``; the SVG is
 rendered with the same renderer as the content's pictures. The small-count rule is the text's:
 every number drawn is :func:`bot.usage.stats.shown` of the count, and a bar is drawn as tall as
-the number it is labelled with, so a count of 1 to 4 looks exactly like 5 ("<5").
+the number it is labelled with (rounded to 5), so a count of 0 to 4 looks exactly like 5 ("<5"),
+and, as in the text, no section read fewer than 5 times is named.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.content.pictures import render_svg
 from bot.content.render import Renderer
-from bot.usage.stats import Report, days_per_block, shown
+from bot.usage.stats import Report, days_per_block, listed, shown
 
 WIDTH, HEIGHT = 1000, 760
 TOP_SECTIONS = 8
@@ -57,7 +58,7 @@ def day_bars(report: Report) -> list[Bar]:
 def section_bars(report: Report, names: dict[str, str]) -> list[Bar]:
     """A bar per most-read section, longest first."""
     x0, y0, width, height = _SECTIONS_BOX
-    ranked = report.sections[:TOP_SECTIONS]
+    ranked = listed(report.sections)[:TOP_SECTIONS]  # a named "<5" would single people out
     values = [drawn(n) for _, n in ranked]
     top = max((v for v, _ in values), default=0) or 1
     slot = height / TOP_SECTIONS

@@ -5,6 +5,7 @@ the writer drains it in batches, one transaction each. If the database fails (lo
 disk full, deleted) the bot keeps answering, the writer retries with bounded back-off, and events
 that don't fit in the queue are counted as dropped. On shutdown everything queued is written.
 Uniques are counted in memory (:mod:`bot.usage.uniques`); only "one more person today" is stored.
+What may be stored, and for how long, is in :mod:`bot.usage.sqlite`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import aiosqlite
 from bot.config import Settings
 from bot.usage import sqlite as usagedb
 from bot.usage import stats
+from bot.usage.batch import Answer, Batch, Event
+from bot.usage.buckets import language_bucket
 from bot.usage.uniques import DailyUniques
 
 log = logging.getLogger(__name__)
@@ -34,36 +37,27 @@ MIN_BACKOFF = 0.05
 class UsageLog:
     """The bot's :class:`~bot.usage.recorder.Recorder`: a queue and a writer for one file."""
 
-    def __init__(self, path: Path, *, retention_days: int = 90, queue_size: int = 10_000,
+    def __init__(self, path: Path, *, retention_days: int = 7, queue_size: int = 10_000,
                  batch_size: int = 1000, busy_timeout: float = 1.0, max_backoff: float = 30.0,
                  linger: float = 0.25, shutdown_grace: float = 5.0, report_wait: float = 2.0,
                  clock: Callable[[], datetime] = UTC_NOW) -> None:
         self.path = path
-        self.retention_days = retention_days
-        self.queue_size = queue_size
-        self.batch_size = batch_size
-        self.busy_timeout = busy_timeout
-        self.max_backoff = max_backoff
+        self.retention_days = min(retention_days, usagedb.MAX_HOURLY_DAYS)  # hours kept
+        self.queue_size, self.batch_size = queue_size, batch_size
+        self.busy_timeout, self.max_backoff = busy_timeout, max_backoff
         self.linger = linger  # how long the writer lets events gather into one transaction
-        self.shutdown_grace = shutdown_grace
+        self.shutdown_grace, self.clock = shutdown_grace, clock
         self.report_wait = report_wait  # how long /stats waits for queued events to be written
-        self.clock = clock
-        self.uniques = DailyUniques()
-        self.closed = False
-        self._queue: deque[usagedb.Event | usagedb.Answer] = deque()
-        self._pending: usagedb.Batch | None = None  # taken from the queue, not yet written
+        self.uniques, self.closed = DailyUniques(), False
+        self._queue: deque[Event | Answer] = deque()
+        self._pending: Batch | None = None  # taken from the queue, not yet written
         self._unsaved_drops: Counter[str] = Counter()  # day -> dropped, not yet in the file
         self._db: aiosqlite.Connection | None = None
         self._file_id: tuple[int, int] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._hurry = asyncio.Event()  # flush or close: write now, don't linger
+        self._wake, self._idle, self._stopping, self._hurry = (asyncio.Event() for _ in range(4))
         self._lock = asyncio.Lock()  # one transaction or report query at a time
-        self._delay = MIN_BACKOFF
-        self._failing = False
-        self._deadline = 0.0
+        self._delay, self._failing, self._deadline = MIN_BACKOFF, False, 0.0
         self._rolled_up: date | None = None
         self._hour: tuple[date, int, str] | None = None  # the current hour bucket, formatted
 
@@ -74,14 +68,14 @@ class UsageLog:
 
     def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
                user_id: int | None) -> None:
-        """Queue one event; the user id only decides whether today's count goes up."""
+        """Queue one event (language folded into its bucket); the user id only counts uniques."""
         try:
             now = self.clock()
             if self._full(now):
                 return
             new_user = user_id is not None and self.uniques.is_new(user_id, now.date())
-            self._put(usagedb.Event(self._hour_of(now), kind, section or "", chat_type, language,
-                                    new_user))
+            self._put(Event(self._hour_of(now), kind, section or "", chat_type,
+                            language_bucket(language), new_user))
         except Exception:  # recording must never break an answer
             log.exception("usage event not recorded")
 
@@ -89,7 +83,7 @@ class UsageLog:
         """Queue one 👍 (``helpful``) or 👎 for a section."""
         try:
             if not self._full(self.clock()):
-                self._put(usagedb.Answer(section, helpful))
+                self._put(Answer(section, helpful))
         except Exception:
             log.exception("feedback answer not recorded")
 
@@ -106,7 +100,7 @@ class UsageLog:
             return True
         return False
 
-    def _put(self, item: usagedb.Event | usagedb.Answer) -> None:
+    def _put(self, item: Event | Answer) -> None:
         self._queue.append(item)
         self._idle.clear()
         self._wake.set()
@@ -120,7 +114,7 @@ class UsageLog:
         except usagedb.FAULTS as exc:
             self._failing = True
             log.error("usage log unavailable: cannot open %s (%s); the bot answers anyway and "
-                      "keeps retrying in the background", self.path, _describe(exc))
+                      "keeps retrying in the background", self.path, usagedb.describe(exc))
         await self._daily_work()
         self._task = asyncio.create_task(self._run(), name="usage-writer")
         self._task.add_done_callback(_report_crash)
@@ -138,7 +132,7 @@ class UsageLog:
         self._wake.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)  # a crash is logged already
-        await self._disconnect()
+        await self._disconnect(truncate_wal=True)  # leave no trail of increments in the WAL
 
     async def flush(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
         """Wait until everything queued so far is written; False if that took too long."""
@@ -157,6 +151,16 @@ class UsageLog:
         """Events queued or being written."""
         return len(self._queue) + (self._pending.items if self._pending else 0)
 
+    def write_left_behind(self) -> int:
+        """Write what is still queued without the event loop (a second signal stopped it)."""
+        batch, self._pending = self._pending or Batch(), None
+        while self._queue:
+            batch.add(self._queue.popleft())
+        batch.dropped, self._unsaved_drops = self._unsaved_drops, Counter()
+        if batch.items or batch.dropped:
+            usagedb.write_now(self.path, batch, busy_timeout=self.busy_timeout)
+        return batch.items
+
     @property
     def unsaved_drops(self) -> int:
         """Events dropped and not yet counted in the file."""
@@ -172,7 +176,7 @@ class UsageLog:
                 async with self._lock:
                     report = await stats.collect(self._db, first, today)
             except usagedb.FAULTS as exc:
-                log.warning("usage report failed: %s", _describe(exc))
+                log.warning("usage report failed: %s", usagedb.describe(exc))
         report = report or stats.unavailable(first, today)
         return replace(report, dropped=report.dropped + self.unsaved_drops, waiting=self.waiting)
 
@@ -198,13 +202,13 @@ class UsageLog:
             else:
                 await self._back_off()
 
-    def _take(self) -> usagedb.Batch:
-        batch = usagedb.Batch()
+    def _take(self) -> Batch:
+        batch = Batch()
         while self._queue and batch.items < self.batch_size:
             batch.add(self._queue.popleft())
         return batch
 
-    async def _write(self, batch: usagedb.Batch) -> bool:
+    async def _write(self, batch: Batch) -> bool:
         batch.dropped = Counter(self._unsaved_drops)
         try:
             async with self._lock:
@@ -236,11 +240,10 @@ class UsageLog:
         db = await usagedb.connect(self.path, busy_timeout=self.busy_timeout)
         self._db, self._file_id = db, usagedb.file_id(self.path)
 
-    async def _disconnect(self) -> None:
+    async def _disconnect(self, *, truncate_wal: bool = False) -> None:
         db, self._db = self._db, None
         if db is not None:
-            with suppress(*usagedb.FAULTS):  # a broken connection is gone either way
-                await db.close()
+            await usagedb.close(db, truncate_wal=truncate_wal)
 
     async def _daily_work(self) -> None:
         """Rotate the unique-user key at midnight; roll old hours up into days, once a day."""
@@ -287,7 +290,7 @@ class UsageLog:
         if not self._failing:
             log.warning("usage log: cannot write to %s (%s); retrying with back-off, events "
                         "that do not fit in the queue are counted as dropped", self.path,
-                        _describe(exc))
+                        usagedb.describe(exc))
         self._failing = True
 
 
@@ -295,7 +298,3 @@ def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("usage log: the writer stopped; events are no longer written",
                   exc_info=task.exception())
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"

@@ -1,7 +1,11 @@
 """Usage figures for a period: the queries behind ``/stats`` and ``python -m bot stats``.
 
-Counts below :data:`SMALL` are shown as ``<5`` everywhere they are shown (chat, terminal, CSV),
-so that no cell can single anyone out; a helpful-rate is shown only from five answers up.
+Every count is shown rounded to the nearest multiple of :data:`SMALL` and anything below it as
+``<5`` (chat, terminal, CSV, sparkline), so that no figure singles anyone out, and neither does
+subtracting one period's figure from another's (``/stats 8`` minus ``/stats 7`` leaves a
+difference of 0 or 5, never the 1 to 4 people of one day). A breakdown names only entries from
+:data:`SMALL` up: a named "<5" would itself say that someone read that section. A helpful-rate is
+shown only from five answers up, rounded to 10 %.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -26,10 +30,11 @@ NOT_READING = frozenset({"feedback", "unknown"})  # kinds that don't count as re
 Counts = tuple[tuple[str, int], ...]
 
 _EVENTS = """
-    SELECT substr(hour, 1, 10), kind, section, chat_type, language, sum(n) FROM events
-    WHERE hour >= ? AND hour < ? GROUP BY 1, 2, 3, 4, 5
+    SELECT substr(hour, 1, 10), kind, section, chat_type, sum(n) FROM events
+    WHERE hour >= ? AND hour < ? GROUP BY 1, 2, 3, 4
     UNION ALL
-    SELECT day, kind, section, chat_type, language, n FROM daily WHERE day >= ? AND day < ?"""
+    SELECT day, kind, section, chat_type, n FROM daily WHERE day >= ? AND day < ?"""
+_LANGUAGES = "SELECT language, sum(n) FROM languages WHERE day >= ? AND day < ? GROUP BY 1"
 
 
 class StatsError(Exception):
@@ -82,15 +87,15 @@ async def collect(db: aiosqlite.Connection, first: date, last: date) -> Report:
     kinds: Counter[str] = Counter()
     sections: Counter[str] = Counter()
     chat_types: Counter[str] = Counter()
-    languages: Counter[str] = Counter()
     async with db.execute(_EVENTS, (start, end, start, end)) as cursor:
-        async for day, kind, section, chat_type, language, n in cursor:
+        async for day, kind, section, chat_type, n in cursor:
             per_day[day] += n
             kinds[kind] += n
             chat_types[chat_type] += n
-            languages[language] += n
             if section and kind not in NOT_READING:
                 sections[section] += n
+    async with db.execute(_LANGUAGES, (start, end)) as cursor:
+        languages = Counter({language: n async for language, n in cursor})
     async with db.execute("SELECT day, n FROM daily_users WHERE day >= ? AND day < ?",
                           (start, end)) as cursor:
         people = {day: n async for day, n in cursor}
@@ -129,9 +134,24 @@ def _ranked(counts: Counter[str]) -> Counts:
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
+def rounded(n: int) -> int:
+    """``n`` to the nearest multiple of :data:`SMALL` (halves up); 0 below :data:`SMALL`."""
+    return 0 if n < SMALL else SMALL * ((n + SMALL // 2) // SMALL)
+
+
 def shown(n: int) -> str:
-    """A count as it may be shown: ``<5`` for 1 to 4."""
-    return f"<{SMALL}" if 0 < n < SMALL else str(n)
+    """A count as it may be shown: ``<5`` below 5 (none included), else rounded to 5."""
+    return f"<{SMALL}" if n < SMALL else str(rounded(n))
+
+
+def listed(counts: Counts) -> Counts:
+    """The entries of a breakdown that may be named: those from :data:`SMALL` up."""
+    return tuple((key, n) for key, n in counts if n >= SMALL)
+
+
+def percent(part: int, whole: int) -> int:
+    """``part`` of ``whole`` in percent, to the nearest 10."""
+    return 10 * ((100 * part + 5 * whole) // (10 * whole)) if whole else 0
 
 
 def days_per_block(days: int) -> int:
@@ -140,9 +160,9 @@ def days_per_block(days: int) -> int:
 
 
 def sparkline(values: tuple[int, ...]) -> str:
-    """Unicode blocks, one per day (or per few days for long periods); ▁ means none."""
+    """Unicode blocks, one per day (or per few days); ▁ means fewer than 5, from rounded sums."""
     step = days_per_block(len(values))
-    sums = [sum(values[i:i + step]) for i in range(0, len(values), step)]
+    sums = [rounded(sum(values[i:i + step])) for i in range(0, len(values), step)]
     top = max(sums, default=0)
     if top == 0:
         return BLOCKS[0] * len(sums)
@@ -152,8 +172,11 @@ def sparkline(values: tuple[int, ...]) -> str:
 def render(renderer: Renderer, report: Report) -> str:
     """The report as one Telegram-HTML message (``templates/stats.html.j2``)."""
     people = report.people
+    report = replace(report, sections=listed(report.sections), kinds=listed(report.kinds),
+                     chat_types=listed(report.chat_types), languages=listed(report.languages),
+                     feedback=tuple(f for f in report.feedback if f[1] + f[2] >= SMALL))
     return renderer.render(
-        "stats", report=report, count=shown, spark=sparkline(report.per_day),
+        "stats", report=report, count=shown, percent=percent, spark=sparkline(report.per_day),
         per_block=days_per_block(report.days), small=SMALL,
         people_avg=round(sum(people) / len(people)) if people else 0,
         people_max=max(people, default=0))
@@ -169,8 +192,8 @@ def csv_rows(report: Report) -> list[tuple[str, str, str]]:
                                                                  strict=False)]
     for metric, counts in (("section", report.sections), ("kind", report.kinds),
                            ("chat_type", report.chat_types), ("language", report.languages)):
-        rows += [(metric, key, shown(n)) for key, n in counts]
-    for section, yes, no in report.feedback:
+        rows += [(metric, key, shown(n)) for key, n in listed(counts)]
+    for section, yes, no in (f for f in report.feedback if f[1] + f[2] >= SMALL):
         rows += [("helpful", section, shown(yes)), ("not_helpful", section, shown(no))]
     rows += [("dropped", "", str(report.dropped)), ("waiting", "", str(report.waiting))]
     return rows
