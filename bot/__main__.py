@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_dotenv
 from bot.content.loader import ContentError
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 
 def _settings(*, require_token: bool) -> Settings:
@@ -17,24 +23,49 @@ def _settings(*, require_token: bool) -> Settings:
     return Settings.from_env(env, require_token=require_token)
 
 
-def cmd_run(_: argparse.Namespace) -> int:
-    """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set."""
-    from bot.app import ALLOWED_UPDATES, build_application, forced_exit
-    from bot.logs import setup_logging
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot: long polling, or a webhook server when BOT_WEBHOOK_URL is set.
+
+    Waits for Telegram with back-off while it is unreachable; a rejected token is one line on
+    stderr and exit code 2 (see bot/startup.py). ``--workers N`` starts N webhook workers.
+    """
+    from bot.logs import install_excepthook, setup_logging
+    from bot.startup import StartupFailed, Stopped, run_until_stopped
 
     settings = _settings(require_token=True)
-    setup_logging(secrets=(settings.token, settings.webhook_secret or ""))
-    app = build_application(settings)
+    settings.check_workers(args.workers)
+    secrets = (settings.token, settings.webhook_secret or "")
+    setup_logging(secrets=secrets)
+    install_excepthook(secrets)
+    if args.workers > 1:
+        from bot.transport.workers import supervise
+
+        return supervise(args.workers)
+    try:
+        run_until_stopped(settings, partial(_serve, reuse_port=args.worker))
+    except StartupFailed as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except Stopped:
+        return 0
+    return 0
+
+
+def _serve(app: Application, settings: Settings,  # type: ignore[type-arg]
+           *, reuse_port: bool = False) -> None:
+    """Run ``app`` until a stop signal: webhook server or long polling."""
+    from bot.app import ALLOWED_UPDATES, forced_exit, webhook_server
+
     try:
         if settings.webhook_url:
-            from bot.transport.webhook import run_webhook
+            from bot.transport.serving import run_webhook
 
-            run_webhook(app, settings, ALLOWED_UPDATES)
+            run_webhook(app, settings, webhook_server(app), ALLOWED_UPDATES,
+                        reuse_port=reuse_port)
         else:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
     except (SystemExit, KeyboardInterrupt):  # a second signal during the shutdown
         forced_exit(app)
-    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -104,7 +135,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Print the usage figures ``/stats`` shows, read from the database file (no token needed)."""
+    """Print the usage figures ``/stats`` shows, read from the database (no token needed)."""
     import csv
 
     from bot.content.loader import load_content
@@ -114,7 +145,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     settings = _settings(require_token=False)
     path = args.db or settings.db_path
     try:
-        report = stats.read_file(path, args.days)
+        if settings.database_url and args.db is None:
+            from bot.usage.postgres import read_report
+
+            report = read_report(settings.database_url, args.days)
+        else:
+            report = stats.read_file(path, args.days)
     except stats.StatsError as exc:
         print(f"stats: {exc}", file=sys.stderr)
         return 1
@@ -129,10 +165,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _language(raw: str) -> str:
-    from bot.config import PROJECT_ROOT
+    from bot.config import Settings
     from bot.content.languages import load_languages
 
-    known = load_languages(PROJECT_ROOT / "locale" / "languages.yaml").known
+    known = load_languages(Settings(token="").locale_dir / "languages.yaml").known
     if raw not in known:
         raise argparse.ArgumentTypeError(f"expected one of {', '.join(known)}, got {raw!r}")
     return raw
@@ -144,11 +180,32 @@ def _days(raw: str) -> int:
     return int(raw)
 
 
+def _workers(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number of workers from 1 to 64, got {raw!r}")
+    return int(raw)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("liverbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m bot`` and the ``liverbot`` script."""
+    from bot.logs import install_excepthook
+
+    install_excepthook()  # an uncaught error never prints a token (cmd_run adds the secrets)
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"liverbot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
+    run = sub.add_parser("run", help="run the bot (polling, or webhook if BOT_WEBHOOK_URL is set)")
+    run.add_argument("--workers", type=_workers, default=1,
+                     help="webhook worker processes sharing BOT_PORT (needs BOT_DATABASE_URL "
+                          "and BOT_REDIS_URL when more than 1)")
+    run.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     check = sub.add_parser("check", help="validate and render all content")
     check.add_argument("--content", metavar="DIR", help="content folder (default: content/en)")
     console = sub.add_parser("console", help="chat with the bot in this terminal (no token)")

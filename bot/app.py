@@ -47,12 +47,18 @@ from bot.content.pictures import PhotoIds
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
 from bot.transport.http import CONCURRENT_UPDATES, api_request, updates_request
+from bot.transport.metrics import Metrics
 from bot.transport.processor import ChatOrderedProcessor
 from bot.transport.ratelimit import ChatRateLimiter
 from bot.transport.recent import RecentAnswers
+from bot.transport.repeats import SharedRepeats
 from bot.transport.retry import RetryingRequest
+from bot.transport.shared import SharedDelivery, SharedState
+from bot.transport.sharedlimit import SharedRateLimiter
+from bot.transport.webhook import WebhookServer
 from bot.usage.budget import PersonBudget
 from bot.usage.log import UsageLog
+from bot.usage.shareduniques import SharedUniques
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +91,13 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     feed thousands of updates into an in-process request double.
     """
     services = services or build_services(settings)
+    if services.metrics is None:
+        services = dataclasses.replace(services, metrics=Metrics())
+    if settings.redis_url and services.shared is None:  # state shared by several workers
+        shared = SharedState(settings.redis_url)
+        services = dataclasses.replace(services, shared=shared, recent=SharedRepeats(shared))
+        if isinstance(services.usage, UsageLog):  # one count of people for all workers
+            services.usage.uniques = SharedUniques(shared)
     if services.recent is None:  # in-memory group etiquette state belongs to this app only
         services = dataclasses.replace(services, recent=RecentAnswers())
     if services.budget is None:  # so are the per-person token buckets
@@ -92,6 +105,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     if services.photo_ids is None:  # file_ids belong to the bot that uploaded the pictures
         services = dataclasses.replace(services, photo_ids=PhotoIds())
     processor = ChatOrderedProcessor(concurrent_updates)
+    metrics = services.metrics
+    assert metrics is not None
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -101,18 +116,43 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(processor)
-        .request(request or RetryingRequest(api_request(concurrent_updates)))
+        .request(request or RetryingRequest(api_request(concurrent_updates),
+                                            on_status=metrics.api_status))
         .get_updates_request(get_updates_request or request
                              or updates_request(hold=lambda: processor.overloaded))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if rate_limit:
+    if rate_limit and services.shared is not None:
+        builder = builder.rate_limiter(SharedRateLimiter(
+            services.shared, max_retries=3, on_flood=metrics.flood_waits.inc))
+    elif rate_limit:
         builder = builder.rate_limiter(ChatRateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
     register_handlers(app, services.content, languages=services.languages is not None)
     return app
+
+
+def webhook_server(app: Application) -> WebhookServer:  # type: ignore[type-arg]
+    """The webhook endpoint of this worker, with its delivery guard, metrics and checks."""
+    services = services_of(app)
+    settings, shared, metrics = services.settings, services.shared, services.metrics
+    assert settings.webhook_secret is not None
+    assert metrics is not None
+    checks = {}
+    if isinstance(services.usage, UsageLog):
+        checks["database"] = services.usage.ready
+    if shared is not None:
+        checks["redis"] = shared.ready
+    usage = services.usage if isinstance(services.usage, UsageLog) else None
+    server = WebhookServer(app, settings.webhook_secret, metrics=metrics, ready_checks=checks,
+                           delivery=SharedDelivery(shared) if shared is not None else None,
+                           after_update=usage.settle if usage else None)
+    metrics.watch(in_flight=lambda: server.in_flight, queue=app.update_queue.qsize,
+                  dropped=lambda: usage.unsaved_drops if usage else 0,
+                  waiting=lambda: usage.waiting if usage else 0)
+    return server
 
 
 def register_handlers(app: Application, content: Content,  # type: ignore[type-arg]
@@ -159,6 +199,8 @@ def command_list(content: Content) -> list[BotCommand]:
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Open the usage log; publish the command menu for private chats, groups and admins."""
     services = services_of(app)
+    if services.shared is not None:
+        await services.shared.start()
     if isinstance(services.usage, UsageLog):
         await services.usage.start()
     content = services.content
@@ -208,3 +250,6 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     usage = services_of(app).usage
     if isinstance(usage, UsageLog):
         await usage.close()
+    shared = services_of(app).shared
+    if shared is not None:
+        await shared.close()

@@ -23,6 +23,16 @@ _LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?$")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _data_root() -> Path:
+    """Where ``content/`` and ``templates/`` are: inside the installed package (``bot/_data``,
+    copied there by setup.py when the wheel is built), else at the top of the checkout."""
+    packaged = Path(__file__).resolve().parent / "_data"
+    return packaged if (packaged / "templates").is_dir() else PROJECT_ROOT
+
+
+DATA_ROOT = _data_root()
+
+
 class ConfigError(ValueError):
     """A missing or malformed setting; the message is one line meant for the operator."""
 
@@ -39,11 +49,13 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     port: int = 8443
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
+    redis_url: str | None = field(default=None, repr=False)
     listen_host: str = "127.0.0.1"  # behind a reverse proxy on the same machine, by default
-    content_dir: Path = PROJECT_ROOT / "content" / "en"
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    content_dir: Path = DATA_ROOT / "content" / "en"
+    templates_dir: Path = DATA_ROOT / "templates"
     languages: tuple[str, ...] = ("en",)  # served languages; English always comes first
-    locale_dir: Path = PROJECT_ROOT / "locale"
+    locale_dir: Path = DATA_ROOT / "locale"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -78,10 +90,26 @@ class Settings:
             webhook_url=webhook_url,
             webhook_secret=secret,
             port=_parse_int(env, "BOT_PORT", 8443, low=1, high=65535),
+            database_url=_parse_url(env, "BOT_DATABASE_URL", ("postgresql://", "postgres://")),
+            redis_url=_parse_url(env, "BOT_REDIS_URL", ("redis://", "rediss://", "unix://")),
+            content_dir=_parse_dir(env, "BOT_CONTENT_DIR", DATA_ROOT / "content") / "en",
+            templates_dir=_parse_dir(env, "BOT_TEMPLATES_DIR", DATA_ROOT / "templates"),
             listen_host=_parse_host(env.get("BOT_LISTEN_HOST", "").strip() or "127.0.0.1"),
             languages=_parse_languages(env.get("BOT_LANGUAGES", "")),
-            **_folders(env),
         )
+
+    def check_workers(self, workers: int) -> None:
+        """Several workers must share their state: refuse to start them without both stores."""
+        if workers <= 1:
+            return
+        if not self.webhook_url:
+            raise ConfigError(f"--workers {workers} needs webhook mode (BOT_WEBHOOK_URL): "
+                              "Telegram allows only one process to poll for updates.")
+        missing = [name for name, value in (("BOT_DATABASE_URL", self.database_url),
+                                            ("BOT_REDIS_URL", self.redis_url)) if not value]
+        if missing:
+            raise ConfigError(f"--workers {workers} needs {' and '.join(missing)}: each worker "
+                              "would otherwise keep its own counts, flood limits and repeats.")
 
 
 def _parse_host(raw: str) -> str:
@@ -104,18 +132,6 @@ def _parse_ids(raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _folders(env: Mapping[str, str]) -> dict[str, Path]:
-    """``BOT_CONTENT_DIR`` (English; translations beside it) and ``BOT_TEMPLATES_DIR``."""
-    found = {}
-    for name, key in (("BOT_CONTENT_DIR", "content_dir"), ("BOT_TEMPLATES_DIR", "templates_dir")):
-        raw = env.get(name, "").strip()
-        if raw:
-            if not Path(raw).is_dir():
-                raise ConfigError(f"{name} must be an existing folder, got {raw!r}.")
-            found[key] = Path(raw)
-    return found
-
-
 def _parse_languages(raw: str) -> tuple[str, ...]:
     tags = [part.strip() for part in raw.split(",") if part.strip()]
     for tag in tags:
@@ -132,6 +148,23 @@ def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int, hig
     if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}.")
     return int(raw)
+
+
+def _parse_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(schemes) or any(c.isspace() for c in raw):
+        raise ConfigError(f"{name} must be a URL starting with {' or '.join(schemes)}.")
+    return raw
+def _parse_dir(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise ConfigError(f"{name} must be an existing folder, got {raw!r}.")
+    return path
 
 
 def load_dotenv(path: Path, env: dict[str, str]) -> None:

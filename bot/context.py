@@ -24,7 +24,9 @@ from bot.search.conversation.views import ConversationViews
 from bot.search.index import SearchIndex
 from bot.search.inline_results import InlineResults
 from bot.search.views import SearchViews
-from bot.transport.recent import RecentAnswers
+from bot.transport.metrics import Metrics
+from bot.transport.recent import RepeatMemory
+from bot.transport.shared import SharedState
 from bot.usage.budget import PersonBudget
 from bot.usage.recorder import Recorder
 
@@ -47,7 +49,10 @@ class Services:
     pictures: Pictures
     usage: Recorder | None = None
     # Per running bot, not per content: build_application gives each Application its own.
-    recent: RecentAnswers | None = None
+    recent: RepeatMemory | None = None
+    # Several workers: the Redis connection they share (None in a single process).
+    shared: SharedState | None = None
+    metrics: Metrics | None = None
     budget: PersonBudget | None = None  # costly requests per person (in memory, per day)
     photo_ids: PhotoIds | None = None  # Telegram's file_id of each uploaded picture
     # Crisis, feelings and small talk (issue 17); built by build_services.

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import traceback
+import types
 from collections.abc import Iterable
 
 from telegram.error import ChatMigrated, TelegramError
@@ -114,3 +116,16 @@ def setup_logging(level: int = logging.INFO, secrets: tuple[str, ...] = ()) -> N
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def install_excepthook(secrets: tuple[str, ...] = ()) -> None:
+    """Print uncaught exceptions with the same redaction as log records (tokens, secrets)."""
+    cleaner = RedactingFilter(secrets)
+
+    def hook(kind: type[BaseException], value: BaseException,
+             tb: types.TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(cleaner._clean(text))
+        sys.stderr.flush()
+
+    sys.excepthook = hook

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.app import build_application, build_services
 from bot.config import Settings
@@ -20,6 +21,13 @@ from tests.recording import RecordingRequest
 TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"
 # As ``python -m bot`` does: durations as timedelta, not a deprecation warning (an error here).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+# Property tests: the same examples on every CI run (a submission cannot pass or fail by luck),
+# fresh ones locally to keep exploring. Either way a failure prints its example and the blob
+# to replay it with ``@reproduce_failure``.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "explore")
 
 
 @pytest.fixture

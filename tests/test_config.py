@@ -22,6 +22,39 @@ def test_defaults() -> None:
     assert TOKEN not in repr(settings)
 
 
+def test_database_and_redis_urls() -> None:
+    settings = Settings.from_env({"BOT_TOKEN": TOKEN,
+                                  "BOT_DATABASE_URL": "postgresql://bot:pw@db/usage",
+                                  "BOT_REDIS_URL": "unix:///run/redis.sock"})
+    assert settings.database_url == "postgresql://bot:pw@db/usage"
+    assert settings.redis_url == "unix:///run/redis.sock"
+    assert "pw@" not in repr(settings)  # a password in the URL is never printed
+    for name, bad in (("BOT_DATABASE_URL", "mysql://x"), ("BOT_REDIS_URL", "http://x")):
+        with pytest.raises(ConfigError, match=name) as caught:
+            Settings.from_env({"BOT_TOKEN": TOKEN, name: bad})
+        assert bad not in str(caught.value)  # the value (it may hold a password) is not echoed
+
+
+@pytest.mark.parametrize(("env", "fragment"), [
+    ({}, "needs webhook mode"),
+    ({"BOT_WEBHOOK_URL": "https://x.org", "BOT_WEBHOOK_SECRET": "s" * 40},
+     "needs BOT_DATABASE_URL and BOT_REDIS_URL"),
+    ({"BOT_WEBHOOK_URL": "https://x.org", "BOT_WEBHOOK_SECRET": "s" * 40,
+      "BOT_DATABASE_URL": "postgresql://db/usage"}, "needs BOT_REDIS_URL"),
+])
+def test_several_workers_refuse_to_start_without_shared_state(
+        tmp_path: Path, env: dict[str, str], fragment: str) -> None:
+    full = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": TOKEN,
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent)} | env
+    result = subprocess.run([sys.executable, "-m", "bot", "run", "--workers", "2"],
+                            cwd=tmp_path, env=full, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert fragment in lines[0]
+
+
 def test_all_values_parsed() -> None:
     settings = Settings.from_env(
         {

@@ -2,7 +2,8 @@
 
 Layers, top to bottom (``bot/*/__init__.py`` say the same in words)::
 
-    __main__ → console, review → app → handlers, bundles, menus → context → search, usage → content
+    __main__ → console, review, startup → app → handlers, bundles, menus → context
+             → search, usage → content
              → transport → config, logs
 
 A module may import its own package and anything in a lower layer; never a higher layer, and
@@ -17,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS: dict[str, int] = {
     "bot.__main__": 0,
-    "bot.console": 1, "bot.review": 1,
+    "bot.console": 1, "bot.review": 1, "bot.startup": 1,
     "bot.app": 2,
     "bot.handlers": 3, "bot.bundles": 3, "bot.menus": 3,
     "bot.context": 4,

@@ -1,7 +1,8 @@
 """The preview's index page loads in a real browser (headless Chromium) without errors.
 
-Chromium is Debian's ``chromium`` package; ``.ci/run`` installs it. A missing browser fails this
-test with instructions rather than skipping it, so the check can never silently stop running.
+Chromium is Debian's ``chromium`` package; ``.ci/run`` installs it and runs these tests with
+``pytest -m browser`` (the default run leaves them out). A missing browser fails this test with
+instructions rather than skipping it, so the check can never silently stop running.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from bot.config import Settings
 from bot.context import Services
 from bot.review.preview import build_preview
 from tests.consoleproc import HANG_GUARD
+
+pytestmark = pytest.mark.browser
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

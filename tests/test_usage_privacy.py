@@ -94,8 +94,9 @@ async def test_hours_are_rolled_up_within_a_week_whatever_the_retention(tmp_path
         assert rows(path, "SELECT day, section, n FROM daily") == [("2026-03-04", "ovarian", 1)]
         # the checkpoint after the roll-up left no trail of increments in the WAL
         assert wal_size(path) == 0
-        assert log._db is not None
-        assert list(await log._db.execute_fetchall("PRAGMA secure_delete")) == [(1,)]
+        db = log.store._db  # type: ignore[attr-defined]  # the SQLite store's connection
+        assert db is not None
+        assert list(await db.execute_fetchall("PRAGMA secure_delete")) == [(1,)]
     finally:
         await log.close()
     # the deleted hour is zeroed in the file, not left in a free page

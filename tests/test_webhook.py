@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from tests.botproc import BotProcess, running_bot
-from tests.fakeapi import FakeBotAPI, message_update, private_chat
+from tests.fakeapi import FakeBotAPI, Fault, message_update, private_chat
 
 SECRET = "hook-secret_123-long-enough-to-be-unguessable"
 
@@ -108,6 +108,47 @@ async def test_malformed_bodies_with_the_secret_get_2xx_and_bot_keeps_working(
 async def test_sigterm_stops_webhook_cleanly(hook: tuple[BotProcess, str]) -> None:
     bot, _ = hook
     assert await bot.stop() == 0
+
+
+async def test_answered_only_once_handled_and_once_per_update_id(
+        fake: FakeBotAPI, hook: tuple[BotProcess, str]) -> None:
+    _, url = hook
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    assert await _post(url, _update("/lung", 3200), good) == 200
+    # The 200 came after the answer was sent: Telegram's one-in-flight per chat keeps order.
+    assert [c for c in fake.calls_to("sendMessage") if c.params["chat_id"] == 3200]
+    assert await _post(url, _update("/lung", 3200), good) == 200  # redelivered: not again
+    await asyncio.sleep(0.3)
+    assert len([c for c in fake.calls_to("sendMessage") if c.params["chat_id"] == 3200]) == 1
+
+
+async def test_a_failing_handler_is_still_answered_2xx(
+        fake: FakeBotAPI, hook: tuple[BotProcess, str]) -> None:
+    bot, url = hook
+    fake.inject("sendMessage", Fault.status(400, "Bad Request: something unexpected"))
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    assert await _post(url, _update("/lung", 3300), good) == 200  # a non-2xx would stall it
+    assert await _post(url, _update("/lung", 3301), good) == 200
+    await fake.wait_for("sendMessage", lambda c: c.params["chat_id"] == 3301 and c.ok)
+    assert bot.process.returncode is None
+
+
+async def test_health_readiness_and_metrics_name_no_one(
+        fake: FakeBotAPI, hook: tuple[BotProcess, str]) -> None:
+    _, url = hook
+    base = url.removesuffix("/telegram")
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    assert await _post(url, _update("/lung", 734001234), good) == 200
+    async with aiohttp.ClientSession() as session:
+        async with session.get(base + "/readyz") as resp:
+            assert resp.status == 200
+            assert (await resp.json())["database"] is True
+        async with session.get(base + "/metrics") as resp:
+            assert resp.status == 200
+            text = await resp.text()
+    assert 'liverbot_updates_total{kind="message",outcome="handled"} 1.0' in text
+    assert "liverbot_handling_seconds_bucket" in text
+    assert "734001234" not in text
 
 
 async def _raw_post(url: str, header_value: bytes) -> bytes:

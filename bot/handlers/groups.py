@@ -59,7 +59,7 @@ async def reply_once(update: Update, context: BotContext, what: str, view: View)
         await reply(update, view)
         return
     thread = message.message_thread_id if message.is_topic_message else None
-    earlier = recent.find(message.chat_id, thread, what)
+    earlier = await recent.lookup(message.chat_id, thread, what)
     if earlier is not None:
         try:
             # Replying to the earlier answer quotes it: one tap in the app jumps to it.
@@ -70,11 +70,12 @@ async def reply_once(update: Update, context: BotContext, what: str, view: View)
         except BadRequest as exc:
             if "not found" not in exc.message.lower():
                 raise
-            recent.forget(message.chat_id, thread, what)  # deleted: answer in full after all
+            await recent.drop(message.chat_id, thread, what)  # deleted: answer in full after all
     sent = await _reply_or_follow(update, context, view)
     if sent is not None:
-        recent.remember(sent.chat_id, thread if sent.chat_id == message.chat_id else None,
-                        what, sent.message_id)
+        await recent.keep(sent.chat_id,
+                          thread if sent.chat_id == message.chat_id else None,
+                          what, sent.message_id)
 
 
 async def _reply_or_follow(update: Update, context: BotContext, view: View) -> Message | None:
@@ -85,7 +86,7 @@ async def _reply_or_follow(update: Update, context: BotContext, view: View) -> M
         old_id = update.effective_chat.id if update.effective_chat else None
         new_id = int(exc.new_chat_id)
         if old_id is not None and context.services.recent is not None:
-            context.services.recent.migrate(old_id, new_id)
+            await context.services.recent.move(old_id, new_id)
         log.info("group was upgraded to a supergroup; answering in the new chat")
         return await context.bot.send_message(new_id, view.html, reply_markup=view.keyboard)
 
@@ -104,7 +105,7 @@ async def membership(update: Update, context: BotContext) -> None:
         except (BadRequest, Forbidden) as exc:  # e.g. members may not send messages there
             log.info("could not post the group introduction: %s", type(exc).__name__)
     elif after in _OUT and context.services.recent is not None:
-        context.services.recent.forget(change.chat.id)
+        await context.services.recent.drop(change.chat.id)
 
 
 async def migrated(update: Update, context: BotContext) -> None:
@@ -113,6 +114,6 @@ async def migrated(update: Update, context: BotContext) -> None:
     if message is None or recent is None:
         return
     if message.migrate_to_chat_id:
-        recent.migrate(message.chat_id, message.migrate_to_chat_id)
+        await recent.move(message.chat_id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id:
-        recent.migrate(message.migrate_from_chat_id, message.chat_id)
+        await recent.move(message.migrate_from_chat_id, message.chat_id)

@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 WINDOW_SECONDS = 600.0  # "the same section again within ten minutes" gets a pointer
 MAX_CHATS = 2000
@@ -24,6 +25,24 @@ _Key = tuple[int | None, str]
 class _Answer:
     message_id: int
     at: float
+
+
+class RepeatMemory(Protocol):
+    """What the group handlers use: this module in one process, Redis for several workers."""
+
+    async def lookup(self, chat_id: int, thread_id: int | None, what: str) -> int | None:
+        """The earlier answer's message id, or None: then the caller answers in full."""
+
+    async def keep(self, chat_id: int, thread_id: int | None, what: str,
+                   message_id: int) -> None:
+        """Note that ``what`` was just answered with message ``message_id``."""
+
+    async def drop(self, chat_id: int, thread_id: int | None = None,
+                   what: str | None = None) -> None:
+        """Forget one answer, or everything about a chat."""
+
+    async def move(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its recent answers follow it."""
 
 
 class RecentAnswers:
@@ -74,6 +93,24 @@ class RecentAnswers:
         answers = self._chats.pop(old_chat_id, None)
         if answers is not None and new_chat_id not in self._chats:
             self._chats[new_chat_id] = answers
+
+    async def lookup(self, chat_id: int, thread_id: int | None, what: str) -> int | None:
+        """:meth:`find`, as :class:`RepeatMemory`."""
+        return self.find(chat_id, thread_id, what)
+
+    async def keep(self, chat_id: int, thread_id: int | None, what: str,
+                   message_id: int) -> None:
+        """:meth:`remember`, as :class:`RepeatMemory`."""
+        self.remember(chat_id, thread_id, what, message_id)
+
+    async def drop(self, chat_id: int, thread_id: int | None = None,
+                   what: str | None = None) -> None:
+        """:meth:`forget`, as :class:`RepeatMemory`."""
+        self.forget(chat_id, thread_id, what)
+
+    async def move(self, old_chat_id: int, new_chat_id: int) -> None:
+        """:meth:`migrate`, as :class:`RepeatMemory`."""
+        self.migrate(old_chat_id, new_chat_id)
 
     def __len__(self) -> int:
         """How many chats are remembered (after dropping the expired ones)."""

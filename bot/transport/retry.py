@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -47,10 +48,12 @@ _REPEATABLE_PREFIXES = ("edit", "answer", "get", "set", "delete", "close", "logO
 class RetryingRequest(BaseRequest):
     """Wraps another :class:`BaseRequest` (e.g. ``HTTPXRequest``) and retries per the policy."""
 
-    def __init__(self, inner: BaseRequest, *, attempts: int = 4, base_delay: float = 0.5) -> None:
+    def __init__(self, inner: BaseRequest, *, attempts: int = 4, base_delay: float = 0.5,
+                 on_status: Callable[[int], None] | None = None) -> None:
         self.inner = inner
         self.attempts = attempts
         self.base_delay = base_delay
+        self.on_status = on_status  # sees every answer's HTTP status (for /metrics)
 
     @property
     def read_timeout(self) -> float | None:
@@ -81,6 +84,8 @@ class RetryingRequest(BaseRequest):
                     raise
                 reason = type(exc.__cause__ or exc).__name__
             else:
+                if self.on_status is not None:
+                    self.on_status(code)
                 if code < 500 or last:
                     return code, payload
                 reason = f"HTTP {code}"

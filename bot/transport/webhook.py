@@ -1,211 +1,193 @@
-"""Webhook mode: a small aiohttp server that checks Telegram's secret and queues updates.
+"""Webhook mode: a small aiohttp server that answers Telegram only after handling the update.
 
-python-telegram-bot's built-in webhook server answers malformed JSON with a 500, accepts bodies
-up to 100 MB and logs the raw update (with names and texts) when it cannot parse it. This one:
+Telegram keeps at most one update per delivery queue (a chat, or a user's taps) in flight and
+sends the next only when the webhook answered; answering *after* handling therefore keeps each
+chat's messages in order across any number of workers. A handler that takes longer than
+:data:`DEADLINE` seconds is answered 200 anyway and finishes in the background. A handler that
+raised is logged and answered 200 too: a non-2xx would make Telegram retry it and hold up that
+chat's queue. While draining (SIGTERM) or with :attr:`WebhookServer.max_in_flight` updates in
+hand, requests get ``503`` with ``Retry-After``, so Telegram sends them again, to this worker
+or another. Never ``410``.
 
-- compares the secret header as bytes in constant time, whatever bytes it holds (403 if wrong),
-  and counts rejected requests, logging a summary at most once a minute (no log flooding);
-- once the secret matched, always answers 2xx: a body that is too large, not JSON, too deeply
-  nested or not an update is dropped and counted (Telegram would otherwise resend it forever),
-  and nothing of its content is ever logged;
-- answers 503 with ``Retry-After`` while the bot's backlog is at its cap (see
-  :mod:`bot.transport.processor`), so that Telegram keeps the update and sends it again later;
-- listens on ``BOT_LISTEN_HOST`` (default ``127.0.0.1``, behind a reverse proxy), with a short
-  keep-alive, a deadline for reading a body and request decompression off (no zip bombs).
-
-Each step is a small function, so that another way of answering (e.g. after handling) can reuse
-them.
+Requests are checked by :mod:`bot.transport.hookinput` (secret, body, counted drops). The
+server listens on ``BOT_LISTEN_HOST`` (default ``127.0.0.1``, behind a reverse proxy), with a
+short keep-alive and request decompression off. ``/healthz`` says the process is alive,
+``/readyz`` that its database and Redis answer, ``/metrics`` is for Prometheus.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hmac
-import json
 import logging
-import signal
-import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.config import Settings
+from bot.transport.delivery import BUSY, DONE, Delivery, LocalDelivery
+from bot.transport.hookinput import WebhookCounts, read_update, secret_matches
+from bot.transport.metrics import CONTENT_TYPE, Metrics
+from bot.transport.processor import chat_key
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 MAX_BODY = 1 << 20  # 1 MiB: real updates are a few kilobytes
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-BODY_DEADLINE = 10.0  # seconds to read a body; Telegram sends one in milliseconds
 KEEP_ALIVE = 5.0  # seconds an idle connection stays open
-RETRY_AFTER = 5  # seconds Telegram is asked to wait while the backlog is at its cap
-SUMMARY_EVERY = 60.0  # seconds between summaries of rejected and dropped requests
-STOP_GRACE = 20.0  # seconds updates in progress may take at shutdown (systemd waits 90)
+DEADLINE = 10.0  # seconds before the webhook is answered while the update is still handled
+MAX_IN_FLIGHT = 100  # Telegram's max_connections is at most 100
+RETRY_AFTER = 5  # seconds Telegram is asked to wait on a 503
+
+ReadyCheck = Callable[[], Awaitable[bool]]
 
 
-class WebhookCounts:
-    """Rejected and dropped requests, summed up in the log at most once a minute."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.rejected = 0  # wrong or missing secret, since start
-        self.dropped: Counter[str] = Counter()  # right secret, unusable body: reason -> count
-        self.busy = 0  # answered 503 because the backlog was at its cap
-        self._unlogged: Counter[str] = Counter()
-        self._last = -SUMMARY_EVERY
-
-    def count(self, what: str) -> None:
-        """One more request of this kind; log the summary if a minute has passed."""
-        self._unlogged[what] += 1
-        now = self.clock()
-        if now - self._last >= SUMMARY_EVERY:
-            self.flush(now)
-
-    def flush(self, now: float | None = None) -> None:
-        """Log what was counted since the last summary (at shutdown, or once a minute)."""
-        if self._unlogged:
-            log.warning("webhook: %s since the last summary", ", ".join(
-                f"{n} {what}" for what, n in sorted(self._unlogged.items())))
-        self._unlogged.clear()
-        self._last = self.clock() if now is None else now
+def update_kind(update: Update) -> str:
+    """Which kind of update this is (``message``, ``callback_query``…), for metrics."""
+    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None),
+                "unknown")
 
 
-def secret_matches(request: web.Request, secret: bytes) -> bool:
-    """The secret header equals ``secret``, compared as bytes in constant time."""
-    given = request.headers.get(SECRET_HEADER, "")
-    # aiohttp decodes header bytes that are not UTF-8 as surrogates: encode them back as bytes.
-    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret)
+class WebhookServer:
+    """The aiohttp application of one worker and what it has in hand."""
 
+    def __init__(self, app: Application, secret: str, *,  # type: ignore[type-arg]
+                 delivery: Delivery | None = None, metrics: Metrics | None = None,
+                 ready_checks: dict[str, ReadyCheck] | None = None,
+                 after_update: Callable[[], Awaitable[object]] | None = None,
+                 deadline: float = DEADLINE, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+        self.app = app
+        self.secret = secret
+        self.delivery = delivery or LocalDelivery()
+        self.metrics = metrics or Metrics()
+        self.ready_checks = ready_checks or {}
+        self.after_update = after_update  # e.g. wait until the update's usage is written
+        self.deadline = deadline
+        self.max_in_flight = max_in_flight
+        self.draining = False
+        self.counts = WebhookCounts()
+        self._secret = secret.encode()
+        self._tasks: set[asyncio.Task[None]] = set()
 
-async def read_update(request: web.Request, app: Application) -> Update | str:  # type: ignore[type-arg]
-    """The update in the body, or why it cannot be used (a word, never its content)."""
-    try:
-        async with asyncio.timeout(BODY_DEADLINE):
-            body = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        return "too large"
-    except TimeoutError:
-        return "too slow"
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return "not JSON"
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-        return "not an update"
-    try:
-        return Update.de_json(data, app.bot)
-    except Exception:  # any field of the wrong shape: KeyError, TypeError, AttributeError, …
-        return "unreadable update"
+    @property
+    def in_flight(self) -> int:
+        """Updates being handled now (including those answered at the deadline)."""
+        return len(self._tasks)
 
+    def web_app(self) -> web.Application:
+        """``POST /telegram``, ``GET /healthz``, ``GET /readyz``, ``GET /metrics``."""
+        server = web.Application(client_max_size=MAX_BODY)
+        server.router.add_post(WEBHOOK_PATH, self.receive)
+        server.router.add_get(HEALTH_PATH, self.health)
+        server.router.add_get(READY_PATH, self.ready)
+        server.router.add_get(METRICS_PATH, self.metrics_page)
+        server.on_cleanup.append(self._flush_counts)
+        return server
 
-def webhook_app(app: Application, secret: str,  # type: ignore[type-arg]
-                overloaded: Callable[[], bool] = lambda: False,
-                counts: WebhookCounts | None = None) -> web.Application:
-    """The aiohttp application serving ``POST /telegram`` and ``GET /healthz``."""
-    expected = secret.encode()
-    counts = counts or WebhookCounts()
+    def runner(self) -> web.AppRunner:
+        """The runner: no access log, a short keep-alive, no request decompression."""
+        return web.AppRunner(self.web_app(), access_log=None, keepalive_timeout=KEEP_ALIVE,
+                             auto_decompress=False, max_field_size=4096, lingering_time=2.0)
 
-    async def receive(request: web.Request) -> web.Response:
-        if not secret_matches(request, expected):
-            counts.rejected += 1
-            counts.count("requests rejected (missing or wrong secret)")
-            return web.json_response({"ok": False, "error": "forbidden"}, status=403)
-        if overloaded():
-            counts.busy += 1
-            counts.count("updates refused while the backlog was full (503)")
-            return web.json_response({"ok": False, "error": "busy"}, status=503,
-                                     headers={"Retry-After": str(RETRY_AFTER)})
-        update = await read_update(request, app)
-        if isinstance(update, str):
-            counts.dropped[update] += 1
-            counts.count(f"updates dropped ({update})")
+    async def _flush_counts(self, _: web.Application) -> None:
+        self.counts.flush()
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Check, parse and handle one update; answer when it is handled (or at the deadline)."""
+        if not secret_matches(request, self._secret):
+            self.counts.rejected += 1
+            self.counts.count("requests rejected (missing or wrong secret)")
+            return _error(403, "forbidden")
+        if self.draining or self.in_flight >= self.max_in_flight:
+            self.counts.busy += 1
+            self.counts.count("updates refused while draining or at the in-flight cap (503)")
+            self.metrics.updates.labels("any", "deferred").inc()
+            return _unavailable("draining" if self.draining else "busy")
+        update = await read_update(request, self.app)
+        if isinstance(update, str):  # unusable: dropped, counted, answered 2xx
+            self.counts.dropped[update] += 1
+            self.counts.count(f"updates dropped ({update})")
+            self.metrics.updates.labels("unknown", "dropped").inc()
             return web.json_response({"ok": True, "dropped": update})
-        await app.update_queue.put(update)
+        kind = update_kind(update)
+        try:
+            verdict = await self.delivery.claim(update.update_id)
+        except Exception as exc:  # Redis down: better twice than never
+            log.warning("delivery check failed (%s); handling the update anyway",
+                        type(exc).__name__)
+            verdict = "new"
+        if verdict == DONE:
+            self.metrics.updates.labels(kind, "redelivered").inc()
+            return web.json_response({"ok": True})
+        if verdict == BUSY:
+            self.metrics.updates.labels(kind, "in_progress_elsewhere").inc()
+            return _unavailable("in progress")
+        task = asyncio.create_task(self._handle(update, kind))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self.deadline)
+        except TimeoutError:
+            log.warning("update still being handled after %.0f s; answered, finishing in the "
+                        "background", self.deadline)
         return web.json_response({"ok": True})
 
-    async def health(_: web.Request) -> web.Response:
-        return web.json_response({"ok": app.running})
-
-    server = web.Application(client_max_size=MAX_BODY)
-    server.router.add_post(WEBHOOK_PATH, receive)
-    server.router.add_get(HEALTH_PATH, health)
-    server.on_cleanup.append(lambda _: _flush(counts))
-    return server
-
-
-async def _flush(counts: WebhookCounts) -> None:
-    counts.flush()
-
-
-def runner_for(server: web.Application) -> web.AppRunner:
-    """The runner: no access log, a short keep-alive, no request decompression."""
-    return web.AppRunner(server, access_log=None, keepalive_timeout=KEEP_ALIVE,
-                         auto_decompress=False, max_field_size=4096, lingering_time=2.0)
-
-
-async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
-                stop: asyncio.Event, allowed_updates: Sequence[str] | None = None) -> None:
-    """Register the webhook with Telegram, serve until ``stop`` is set, then shut down cleanly."""
-    assert settings.webhook_url is not None
-    assert settings.webhook_secret is not None
-    processor = app.update_processor  # the ChatOrderedProcessor knows the backlog
-
-    def overloaded() -> bool:
-        return bool(getattr(processor, "overloaded", False))
-
-    runner = runner_for(webhook_app(app, settings.webhook_secret, overloaded))
-    async with app:
-        if app.post_init:
-            await app.post_init(app)
-        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
-                                  secret_token=settings.webhook_secret,
-                                  allowed_updates=allowed_updates)
-        await app.start()
-        await runner.setup()
-        await web.TCPSite(runner, settings.listen_host, settings.port).start()
-        log.info("webhook server listening on %s port %d", settings.listen_host, settings.port)
-        try:
-            await stop.wait()
-        finally:
-            await runner.cleanup()
-            await stop_within(app, STOP_GRACE)
-            if app.post_shutdown:
-                await app.post_shutdown(app)
-
-
-async def stop_within(app: Application, seconds: float) -> None:  # type: ignore[type-arg]
-    """``app.stop()``, which waits for every update in progress, but for ``seconds`` at most.
-
-    An update stuck past that (a call Telegram never answers) is abandoned, so that SIGTERM
-    still writes the usage queue (``post_shutdown``) before a supervisor's SIGKILL.
-    """
-    try:
-        await asyncio.wait_for(app.stop(), seconds)
-    except TimeoutError:
-        log.error("updates still in progress after %.0f s at shutdown were abandoned", seconds)
-
-
-def run_webhook(app: Application, settings: Settings,  # type: ignore[type-arg]
-                allowed_updates: Sequence[str] | None = None) -> None:
-    """Run the webhook server until SIGINT or SIGTERM, asking only for ``allowed_updates``."""
-
-    async def main() -> None:
-        stop = asyncio.Event()
-
-        def on_signal() -> None:
-            if stop.is_set():  # the second: the caller writes the usage queue and exits
-                raise SystemExit(1)
-            stop.set()
-
+    async def _handle(self, update: Update, kind: str) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, on_signal)
-        await serve(app, settings, stop, allowed_updates)
+        started, outcome = loop.time(), "handled"
+        try:
+            async with self.delivery.lock(chat_key(update)):
+                await self.app.process_update(update)
+            if self.after_update is not None:
+                await self.after_update()
+        except Exception as exc:  # process_update gives handler errors to the error handler
+            outcome = "failed"
+            log.error("update not handled: %s", type(exc).__name__, exc_info=exc)
+        try:
+            await self.delivery.done(update.update_id)
+        except Exception as exc:
+            log.warning("could not mark the update handled (%s)", type(exc).__name__)
+        self.metrics.updates.labels(kind, outcome).inc()
+        self.metrics.latency.labels(kind).observe(loop.time() - started)
 
-    asyncio.run(main())
+    async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109
+        """Refuse new updates; wait for those in hand. False if some were still running."""
+        self.draining = True
+        if not self._tasks:
+            return True
+        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        return not pending
+
+    async def health(self, _: web.Request) -> web.Response:
+        """Alive (the bot is running)."""
+        return web.json_response({"ok": self.app.running})
+
+    async def ready(self, _: web.Request) -> web.Response:
+        """Ready for updates: running, not draining, every store answering."""
+        checks = {name: await _safe(check) for name, check in self.ready_checks.items()}
+        ok = self.app.running and not self.draining and all(checks.values())
+        return web.json_response({"ok": ok, "draining": self.draining, **checks},
+                                 status=200 if ok else 503)
+
+    async def metrics_page(self, _: web.Request) -> web.Response:
+        """Prometheus text format."""
+        return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+
+async def _safe(check: ReadyCheck) -> bool:
+    try:
+        return await asyncio.wait_for(check(), 3)
+    except Exception:
+        return False
+
+
+def _error(status: int, error: str) -> web.Response:
+    return web.json_response({"ok": False, "error": error}, status=status)
+
+
+def _unavailable(error: str) -> web.Response:
+    return web.json_response({"ok": False, "error": error}, status=503,
+                             headers={"Retry-After": str(RETRY_AFTER)})

@@ -1,4 +1,7 @@
-"""The anonymous usage log: handlers enqueue events, one background task writes them to SQLite.
+"""The anonymous usage log: handlers enqueue events, one background task writes them out.
+
+The database is SQLite (:mod:`bot.usage.sqlitestore`) or PostgreSQL (:mod:`bot.usage.postgres`)
+behind :class:`bot.usage.store.Store`.
 
 Recording never waits or raises: :meth:`UsageLog.record` appends to a bounded in-memory queue;
 the writer drains it in batches, one transaction each. If the database fails (locked, read-only,
@@ -12,106 +15,71 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from pathlib import Path
-
-import aiosqlite
 
 from bot.config import Settings
 from bot.usage import sqlite as usagedb
 from bot.usage import stats
-from bot.usage.batch import Answer, Batch, Event
-from bot.usage.buckets import language_bucket
-from bot.usage.uniques import DailyUniques
+from bot.usage.batch import Batch
+from bot.usage.queue import UTC_NOW, EventQueue
+from bot.usage.shareduniques import SharedUniques
+from bot.usage.sqlitestore import SqliteStore
+from bot.usage.store import Store
 
 log = logging.getLogger(__name__)
-UTC_NOW: Callable[[], datetime] = partial(datetime.now, UTC)
 MIN_BACKOFF = 0.05
 
 
-class UsageLog:
-    """The bot's :class:`~bot.usage.recorder.Recorder`: a queue and a writer for one file."""
+class UsageLog(EventQueue):
+    """The bot's :class:`~bot.usage.recorder.Recorder`: a queue and a writer for one database."""
 
-    def __init__(self, path: Path, *, retention_days: int = 7, queue_size: int = 10_000,
+    def __init__(self, path: Path | Store, *, retention_days: int = 7, queue_size: int = 10_000,
                  batch_size: int = 1000, busy_timeout: float = 1.0, max_backoff: float = 30.0,
                  linger: float = 0.25, shutdown_grace: float = 5.0, report_wait: float = 2.0,
                  clock: Callable[[], datetime] = UTC_NOW) -> None:
-        self.path = path
+        super().__init__(queue_size=queue_size, clock=clock)
+        self.written = 0  # queue items written, for settle()
+        self.store: Store = SqliteStore(path, busy_timeout=busy_timeout) if isinstance(
+            path, Path) else path
+        self.path = self.store.describe()
         self.retention_days = min(retention_days, usagedb.MAX_HOURLY_DAYS)  # hours kept
-        self.queue_size, self.batch_size = queue_size, batch_size
-        self.busy_timeout, self.max_backoff = busy_timeout, max_backoff
+        self.batch_size = batch_size
+        self.busy_timeout = busy_timeout
+        self.max_backoff = max_backoff
         self.linger = linger  # how long the writer lets events gather into one transaction
-        self.shutdown_grace, self.clock = shutdown_grace, clock
+        self.shutdown_grace = shutdown_grace
         self.report_wait = report_wait  # how long /stats waits for queued events to be written
-        self.uniques, self.closed = DailyUniques(), False
-        self._queue: deque[Event | Answer] = deque()
+        self._progress = asyncio.Event()  # replaced after each write; waiters hold the old one
         self._pending: Batch | None = None  # taken from the queue, not yet written
-        self._unsaved_drops: Counter[str] = Counter()  # day -> dropped, not yet in the file
-        self._db: aiosqlite.Connection | None = None
-        self._file_id: tuple[int, int] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._wake, self._idle, self._stopping, self._hurry = (asyncio.Event() for _ in range(4))
+        self._stopping = asyncio.Event()
+        self._hurry = asyncio.Event()  # flush or close: write now, don't linger
         self._lock = asyncio.Lock()  # one transaction or report query at a time
         self._delay, self._failing, self._deadline = MIN_BACKOFF, False, 0.0
         self._rolled_up: date | None = None
-        self._hour: tuple[date, int, str] | None = None  # the current hour bucket, formatted
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UsageLog:
-        """The log at ``BOT_DB_PATH`` with ``BOT_RETENTION_DAYS``."""
+        """The log in ``BOT_DATABASE_URL`` (or the file ``BOT_DB_PATH``), with retention."""
+        if settings.database_url:
+            from bot.usage.postgres import PostgresStore
+
+            return cls(PostgresStore(settings.database_url),
+                       retention_days=settings.retention_days)
         return cls(settings.db_path, retention_days=settings.retention_days)
-
-    def record(self, kind: str, section: str | None, *, chat_type: str, language: str,
-               user_id: int | None) -> None:
-        """Queue one event (language folded into its bucket); the user id only counts uniques."""
-        try:
-            now = self.clock()
-            if self._full(now):
-                return
-            new_user = user_id is not None and self.uniques.is_new(user_id, now.date())
-            self._put(Event(self._hour_of(now), kind, section or "", chat_type,
-                            language_bucket(language), new_user))
-        except Exception:  # recording must never break an answer
-            log.exception("usage event not recorded")
-
-    def answer(self, section: str, helpful: bool) -> None:
-        """Queue one 👍 (``helpful``) or 👎 for a section."""
-        try:
-            if not self._full(self.clock()):
-                self._put(Answer(section, helpful))
-        except Exception:
-            log.exception("feedback answer not recorded")
-
-    def _hour_of(self, now: datetime) -> str:
-        """The hour bucket, formatted once an hour rather than once an event."""
-        if self._hour is None or self._hour[:2] != (now.date(), now.hour):
-            self._hour = (now.date(), now.hour, now.strftime("%Y-%m-%d %H:00"))
-        return self._hour[2]
-
-    def _full(self, now: datetime) -> bool:
-        if self.closed or len(self._queue) >= self.queue_size:
-            self._unsaved_drops[now.date().isoformat()] += 1
-            self._idle.clear()
-            return True
-        return False
-
-    def _put(self, item: Event | Answer) -> None:
-        self._queue.append(item)
-        self._idle.clear()
-        self._wake.set()
 
     async def start(self) -> None:
         """Open the database and start the writer; an unusable database is logged, not raised."""
         if self._task is not None:
             return
         try:
-            await self._open()
-        except usagedb.FAULTS as exc:
+            await self.store.open()
+        except self.store.faults as exc:
             self._failing = True
             log.error("usage log unavailable: cannot open %s (%s); the bot answers anyway and "
                       "keeps retrying in the background", self.path, usagedb.describe(exc))
@@ -132,7 +100,14 @@ class UsageLog:
         self._wake.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)  # a crash is logged already
-        await self._disconnect(truncate_wal=True)  # leave no trail of increments in the WAL
+        await self.store.close()
+
+    async def ready(self) -> bool:
+        """The database answers (for ``/readyz``)."""
+        try:
+            return not self._failing and await self.store.ready()
+        except self.store.faults:
+            return False
 
     async def flush(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
         """Wait until everything queued so far is written; False if that took too long."""
@@ -146,6 +121,25 @@ class UsageLog:
             return False
         return True
 
+    async def settle(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
+        """Wait until the events queued so far (not later ones) are written; False: too long.
+
+        A webhook worker calls this before answering Telegram, so an update it has answered is
+        counted even if the worker dies a moment later.
+        """
+        target, loop = self.queued, asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (self.written < target and not self._failing and self._task is not None
+               and not self._task.done()):  # a failing database: answer, don't wait on it
+            progress = self._progress
+            self._hurry.set()
+            self._wake.set()
+            try:
+                await asyncio.wait_for(progress.wait(), deadline - loop.time())
+            except TimeoutError:
+                return False
+        return self.written >= target
+
     @property
     def waiting(self) -> int:
         """Events queued or being written."""
@@ -157,27 +151,33 @@ class UsageLog:
         while self._queue:
             batch.add(self._queue.popleft())
         batch.dropped, self._unsaved_drops = self._unsaved_drops, Counter()
-        if batch.items or batch.dropped:
-            usagedb.write_now(self.path, batch, busy_timeout=self.busy_timeout)
+        if (batch.items or batch.dropped) and isinstance(self.store, SqliteStore):
+            usagedb.write_now(self.store.path, batch, busy_timeout=self.busy_timeout)
+        elif batch.items:  # PostgreSQL has no way in without the event loop
+            log.error("usage log: %d queued records not written (stopped by a second signal)",
+                      batch.items)
+            return 0
         return batch.items
-
-    @property
-    def unsaved_drops(self) -> int:
-        """Events dropped and not yet counted in the file."""
-        return sum(self._unsaved_drops.values())
 
     async def report(self, days: int) -> stats.Report:
         """Figures for the last ``days`` days (UTC), including what is still in memory."""
         await self.flush(timeout=self.report_wait)
         first, today = stats.period(days, self.clock().date())
         report = None
-        if self._db is not None:
+        if self.store.connected:
             try:
                 async with self._lock:
-                    report = await stats.collect(self._db, first, today)
-            except usagedb.FAULTS as exc:
+                    report = await self.store.collect(first, today)
+            except self.store.faults as exc:
                 log.warning("usage report failed: %s", usagedb.describe(exc))
         report = report or stats.unavailable(first, today)
+        if isinstance(self.uniques, SharedUniques):
+            with suppress(Exception):  # the days still counted in Redis, if it answers
+                open_days = await self.uniques.open_counts(first, today)
+                report = replace(report, people=tuple(
+                    max(n, open_days.get(d.isoformat(), 0))
+                    for d, n in zip(report.dates, report.people or [0] * report.days,
+                                    strict=True)))
         return replace(report, dropped=report.dropped + self.unsaved_drops, waiting=self.waiting)
 
     async def _run(self) -> None:
@@ -212,14 +212,17 @@ class UsageLog:
         batch.dropped = Counter(self._unsaved_drops)
         try:
             async with self._lock:
-                await usagedb.write(await self._connection(), batch)
-        except usagedb.FAULTS as exc:
+                await self.store.write(batch)
+        except self.store.faults as exc:
             self._fault(exc)
-            if not usagedb.is_busy(exc):  # locked: only wait; anything else: a new start
-                await self._disconnect()
+            if self.store.must_reconnect(exc):  # locked: only wait; anything else: a new start
+                await self.store.close()
             return False
         self._unsaved_drops.subtract(batch.dropped)
         self._unsaved_drops = +self._unsaved_drops
+        self.written += batch.items
+        self._progress.set()
+        self._progress = asyncio.Event()
         if self._failing:
             self._failing = False
             log.info("usage log: writing to %s again", self.path)
@@ -227,35 +230,22 @@ class UsageLog:
         await self._daily_work()
         return True
 
-    async def _connection(self) -> aiosqlite.Connection:
-        if self._db is not None and self._file_id != usagedb.file_id(self.path):
-            log.warning("usage log: %s was removed or replaced; starting a new file", self.path)
-            await self._disconnect()
-        if self._db is None:
-            await self._open()
-        assert self._db is not None
-        return self._db
-
-    async def _open(self) -> None:
-        db = await usagedb.connect(self.path, busy_timeout=self.busy_timeout)
-        self._db, self._file_id = db, usagedb.file_id(self.path)
-
-    async def _disconnect(self, *, truncate_wal: bool = False) -> None:
-        db, self._db = self._db, None
-        if db is not None:
-            await usagedb.close(db, truncate_wal=truncate_wal)
-
     async def _daily_work(self) -> None:
         """Rotate the unique-user key at midnight; roll old hours up into days, once a day."""
         today = self.clock().date()
         self.uniques.rotate(today)
-        if self._rolled_up == today or self._db is None:
+        if isinstance(self.uniques, SharedUniques):
+            try:
+                await self.uniques.sync(today, self.store)
+            except Exception as exc:  # Redis or the database: counted again on the next write
+                log.warning("usage log: shared unique count not updated (%s)",
+                            usagedb.describe(exc))
+        if self._rolled_up == today or not self.store.connected:
             return
         try:
             async with self._lock:
-                removed = await usagedb.roll_up(
-                    self._db, today - timedelta(days=self.retention_days))
-        except usagedb.FAULTS as exc:
+                removed = await self.store.roll_up(today - timedelta(days=self.retention_days))
+        except self.store.faults as exc:
             self._fault(exc)
             return
         self._rolled_up = today

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -29,12 +30,12 @@ NOT_READING = frozenset({"feedback", "unknown"})  # kinds that don't count as re
 
 Counts = tuple[tuple[str, int], ...]
 
-_EVENTS = """
+EVENTS_SQL = """
     SELECT substr(hour, 1, 10), kind, section, chat_type, sum(n) FROM events
     WHERE hour >= ? AND hour < ? GROUP BY 1, 2, 3, 4
     UNION ALL
     SELECT day, kind, section, chat_type, n FROM daily WHERE day >= ? AND day < ?"""
-_LANGUAGES = "SELECT language, sum(n) FROM languages WHERE day >= ? AND day < ? GROUP BY 1"
+LANGUAGES_SQL = "SELECT language, sum(n) FROM languages WHERE day >= ? AND day < ? GROUP BY 1"
 
 
 class StatsError(Exception):
@@ -83,19 +84,10 @@ def unavailable(first: date, last: date) -> Report:
 async def collect(db: aiosqlite.Connection, first: date, last: date) -> Report:
     """Read the figures for ``first``..``last`` from hourly counts and daily roll-ups."""
     start, end = first.isoformat(), (last + timedelta(days=1)).isoformat()
-    per_day: Counter[str] = Counter()
-    kinds: Counter[str] = Counter()
-    sections: Counter[str] = Counter()
-    chat_types: Counter[str] = Counter()
-    async with db.execute(_EVENTS, (start, end, start, end)) as cursor:
-        async for day, kind, section, chat_type, n in cursor:
-            per_day[day] += n
-            kinds[kind] += n
-            chat_types[chat_type] += n
-            if section and kind not in NOT_READING:
-                sections[section] += n
-    async with db.execute(_LANGUAGES, (start, end)) as cursor:
-        languages = Counter({language: n async for language, n in cursor})
+    async with db.execute(EVENTS_SQL, (start, end, start, end)) as cursor:
+        events = [tuple(row) async for row in cursor]
+    async with db.execute(LANGUAGES_SQL, (start, end)) as cursor:
+        languages = {language: n async for language, n in cursor}
     async with db.execute("SELECT day, n FROM daily_users WHERE day >= ? AND day < ?",
                           (start, end)) as cursor:
         people = {day: n async for day, n in cursor}
@@ -105,13 +97,31 @@ async def collect(db: aiosqlite.Connection, first: date, last: date) -> Report:
     async with db.execute("SELECT section, helpful, not_helpful FROM feedback "
                           "ORDER BY helpful + not_helpful DESC, section") as cursor:
         feedback = tuple([(s, y, n) async for s, y, n in cursor])
+    return build(first, last, events, languages, people, int(row[0]) if row else 0, feedback)
+
+
+def build(first: date, last: date, events: list[tuple[Any, ...]], languages: dict[str, int],
+          people: dict[str, int], dropped: int,
+          feedback: tuple[tuple[str, int, int], ...]) -> Report:
+    """The report from the rows any store gives: (day, kind, section, chat type, n) events,
+    languages and people per day, events dropped, and (section, 👍, 👎) answers."""
+    per_day: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    sections: Counter[str] = Counter()
+    chat_types: Counter[str] = Counter()
+    for day, kind, section, chat_type, n in events:
+        per_day[day] += n
+        kinds[kind] += n
+        chat_types[chat_type] += n
+        if section and kind not in NOT_READING:
+            sections[section] += n
     report = Report(first, last)
     days = [d.isoformat() for d in report.dates]
     return Report(
         first, last, total=sum(per_day.values()),
         per_day=tuple(per_day[d] for d in days), people=tuple(people.get(d, 0) for d in days),
         sections=_ranked(sections), kinds=_ranked(kinds), chat_types=_ranked(chat_types),
-        languages=_ranked(languages), feedback=feedback, dropped=int(row[0]) if row else 0)
+        languages=_ranked(Counter(languages)), feedback=feedback, dropped=dropped)
 
 
 def read_file(path: Path, days: int) -> Report:

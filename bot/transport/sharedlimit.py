@@ -1,0 +1,139 @@
+"""Flood control shared by several workers, in Redis (the same rules as :mod:`.ratelimit`).
+
+A ``429`` pauses only the chat it concerns, for every worker: ``pause:{chat}`` is set with the
+``retry_after`` as its time to live (a longer pause is never shortened), and each worker waits
+it out before calling the Bot API for that chat. A group's 20 messages a minute are counted
+across workers in ``group:{chat}``, a sorted set of the last minute's sends kept by one Lua
+script on Redis's clock, so two workers can never both take the 20th slot. Chats are named by
+their day token, never their id. If Redis fails, the call goes ahead (Telegram's own 429 is
+the backstop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from redis.exceptions import RedisError
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.transport.ratelimit import JSON, _chat_key, _is_group, _seconds
+from bot.transport.shared import SharedState
+
+log = logging.getLogger(__name__)
+
+NO_CHAT = "none"  # calls that name no chat (callback and inline answers) share one pause
+# KEYS[1] the group's set; ARGV: window seconds, limit, a unique member. 0, or seconds to wait.
+_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('EXPIRE', KEYS[1], math.ceil(window) + 1)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+return tostring(tonumber(oldest) + window - now)
+"""
+# KEYS[1] the pause; ARGV[1] milliseconds. Only ever lengthens a pause.
+_PAUSE = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+end
+return 1
+"""
+
+
+class SharedRateLimiter(BaseRateLimiter[int]):
+    """Per-chat pauses and group pacing that hold across every worker."""
+
+    def __init__(self, state: SharedState, *, max_retries: int = 3,
+                 group_per_minute: int = 20, on_flood: Callable[[], None] | None = None) -> None:
+        self.state = state
+        self.max_retries = max_retries
+        self.group_per_minute = group_per_minute
+        self.on_flood = on_flood
+        self._slot = state.redis.register_script(_SLOT)
+        self._pause_script = state.redis.register_script(_PAUSE)
+
+    async def initialize(self) -> None:
+        """Nothing to set up (the connection is the shared state's)."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSON:
+        """Run one Bot API call within the shared limits, retrying it after a 429."""
+        chat = _chat_key(data.get("chat_id"))
+        token = NO_CHAT if chat is None else await self._token(chat)
+        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        for attempt in range(retries + 1):
+            await self._wait_while_paused(token)
+            if chat is not None and _is_group(chat):
+                await self._wait_for_slot(token)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if self.on_flood is not None:
+                    self.on_flood()
+                if attempt == retries:
+                    log.warning("%s still flood-limited after %d retries; giving up", endpoint,
+                                retries)
+                    raise
+                seconds = _seconds(exc) + 0.1
+                log.info("flood control on %s: this chat waits %.1f s (all workers)", endpoint,
+                         seconds)
+                await self._pause(token, seconds)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _token(self, chat: int | str) -> str:
+        try:
+            return await self.state.chat_token(chat)
+        except (RedisError, OSError):
+            return NO_CHAT
+
+    async def _pause(self, token: str, seconds: float) -> None:
+        try:
+            await self._pause_script(keys=[self.state.key("pause", token)],
+                                     args=[int(seconds * 1000)])
+        except (RedisError, OSError) as exc:
+            log.warning("could not share a flood pause (%s); waiting here only",
+                        type(exc).__name__)
+            await asyncio.sleep(seconds)
+
+    async def _wait_while_paused(self, token: str) -> None:
+        name = self.state.key("pause", token)
+        while True:
+            try:
+                wait_ms = await self.state.redis.pttl(name)
+            except (RedisError, OSError):
+                return
+            if wait_ms <= 0:
+                return
+            await asyncio.sleep(wait_ms / 1000)
+
+    async def _wait_for_slot(self, token: str) -> None:
+        name = self.state.key("group", token)
+        while True:
+            try:
+                wait = float(await self._slot(keys=[name], args=[
+                    60, self.group_per_minute, secrets.token_hex(6)]))
+            except (RedisError, OSError, ValueError):
+                return
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)

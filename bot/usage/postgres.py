@@ -1,0 +1,215 @@
+"""The usage counts in PostgreSQL (asyncpg), shared by several webhook workers.
+
+The same tables with the same meaning and rules as the SQLite file (:mod:`bot.usage.sqlite`):
+marginal counts (per UTC hour, kind, section and chat type; languages per day apart), hourly
+rows rolled up into days after at most a week, people per day, drops, 👍/👎. Nothing that could
+hold a person. Each worker adds its batches with ``INSERT … ON CONFLICT DO
+UPDATE`` in one transaction, rows in key order so that two workers never deadlock. Migrations
+are numbered and applied under an advisory lock, so workers starting together apply each once;
+the retention roll-up takes another advisory lock and is skipped by a worker that finds it
+taken, so one worker at a time does it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import asyncpg
+
+from bot.usage import stats
+from bot.usage.batch import Batch
+from bot.usage.sqlite import SchemaError
+
+# Schema version 2 of bot/usage/sqlite.py (marginals: languages in a table of their own), the
+# first and so far only migration here. Append new ones; never edit an applied one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE events (
+        hour TEXT NOT NULL, kind TEXT NOT NULL, section TEXT NOT NULL,
+        chat_type TEXT NOT NULL, n BIGINT NOT NULL,
+        PRIMARY KEY (hour, kind, section, chat_type));
+    CREATE TABLE daily (
+        day TEXT NOT NULL, kind TEXT NOT NULL, section TEXT NOT NULL,
+        chat_type TEXT NOT NULL, n BIGINT NOT NULL,
+        PRIMARY KEY (day, kind, section, chat_type));
+    CREATE TABLE languages (day TEXT NOT NULL, language TEXT NOT NULL, n BIGINT NOT NULL,
+                            PRIMARY KEY (day, language));
+    CREATE TABLE daily_users (day TEXT PRIMARY KEY, n BIGINT NOT NULL);
+    CREATE TABLE dropped (day TEXT PRIMARY KEY, n BIGINT NOT NULL);
+    CREATE TABLE feedback (section TEXT PRIMARY KEY, helpful BIGINT NOT NULL,
+                           not_helpful BIGINT NOT NULL);
+    """,
+)
+MIGRATE_LOCK = 0x6C69_7665_7201  # advisory lock ids: "liver" + 1 / 2
+ROLL_UP_LOCK = 0x6C69_7665_7202
+
+_ADD_EVENTS = """
+    INSERT INTO events (hour, kind, section, chat_type, n) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (hour, kind, section, chat_type) DO UPDATE SET n = events.n + excluded.n"""
+_ADD_LANGUAGES = """INSERT INTO languages (day, language, n) VALUES ($1, $2, $3)
+    ON CONFLICT (day, language) DO UPDATE SET n = languages.n + excluded.n"""
+_ADD_USERS = """INSERT INTO daily_users (day, n) VALUES ($1, $2)
+    ON CONFLICT (day) DO UPDATE SET n = daily_users.n + excluded.n"""
+_SET_USERS = """INSERT INTO daily_users (day, n) VALUES ($1, $2)
+    ON CONFLICT (day) DO UPDATE SET n = greatest(daily_users.n, excluded.n)"""
+_ADD_DROPPED = """INSERT INTO dropped (day, n) VALUES ($1, $2)
+    ON CONFLICT (day) DO UPDATE SET n = dropped.n + excluded.n"""
+_ADD_FEEDBACK = """INSERT INTO feedback (section, helpful, not_helpful) VALUES ($1, $2, $3)
+    ON CONFLICT (section) DO UPDATE SET helpful = feedback.helpful + excluded.helpful,
+        not_helpful = feedback.not_helpful + excluded.not_helpful"""
+_ROLL_UP = """
+    INSERT INTO daily (day, kind, section, chat_type, n)
+    SELECT substr(hour, 1, 10), kind, section, chat_type, sum(n)
+    FROM events WHERE hour < $1 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (day, kind, section, chat_type) DO UPDATE SET n = daily.n + excluded.n"""
+
+
+class PostgresStore:
+    """:class:`bot.usage.store.Store` in the database at ``url`` (``postgresql://…``)."""
+
+    faults = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError,
+              SchemaError)
+
+    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
+        self._url = url  # may hold a password: never logged
+        self.timeout = timeout
+        self._pool: asyncpg.Pool | None = None
+
+    @property
+    def connected(self) -> bool:
+        """The pool is open."""
+        return self._pool is not None
+
+    def describe(self) -> str:
+        """``PostgreSQL (BOT_DATABASE_URL)``: the URL may hold a password."""
+        return "PostgreSQL (BOT_DATABASE_URL)"
+
+    async def open(self) -> None:
+        """Open a small pool and apply the migrations not applied yet."""
+        if self._pool is not None:
+            return
+        pool = await asyncpg.create_pool(self._url, min_size=1, max_size=2,
+                                         timeout=self.timeout, command_timeout=30)
+        try:
+            async with pool.acquire() as conn:
+                await migrate(conn)
+        except BaseException:
+            await pool.close()
+            raise
+        self._pool = pool
+
+    async def close(self) -> None:
+        """Close the pool."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await pool.close()
+            except self.faults:
+                pool.terminate()
+
+    def must_reconnect(self, exc: BaseException) -> bool:
+        """A lost connection: start again. A failed statement leaves the pool usable."""
+        return not isinstance(exc, asyncpg.PostgresError)
+
+    def _need(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise SchemaError("not connected")
+        return self._pool
+
+    async def write(self, batch: Batch) -> None:
+        """Add a batch's counts in one transaction, rows sorted so workers lock in one order."""
+        await self.open()
+        async with self._need().acquire() as conn, conn.transaction():
+            if batch.events:
+                await conn.executemany(_ADD_EVENTS, sorted(
+                    (*key, n) for key, n in batch.events.items()))
+            if batch.languages:
+                await conn.executemany(_ADD_LANGUAGES, sorted(
+                    (*key, n) for key, n in batch.languages.items()))
+            if batch.users:
+                await conn.executemany(_ADD_USERS, sorted(batch.users.items()))
+            if batch.dropped:
+                await conn.executemany(_ADD_DROPPED, sorted(batch.dropped.items()))
+            if batch.answers:
+                await conn.executemany(_ADD_FEEDBACK, sorted(
+                    (section, n if helpful else 0, 0 if helpful else n)
+                    for (section, helpful), n in batch.answers.items()))
+
+    async def set_people(self, day: date, n: int) -> None:
+        """A day's unique count from the shared HyperLogLog (never lowers a stored count)."""
+        await self.open()
+        async with self._need().acquire() as conn:
+            await conn.execute(_SET_USERS, day.isoformat(), n)
+
+    async def roll_up(self, before: date) -> int:
+        """Roll old hours up into days, unless another worker is doing it right now."""
+        async with self._need().acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", ROLL_UP_LOCK):
+                return 0
+            cutoff = before.isoformat()
+            await conn.execute(_ROLL_UP, cutoff)
+            status = await conn.execute("DELETE FROM events WHERE hour < $1", cutoff)
+        removed = int(status.rsplit(" ", 1)[-1])
+        if removed:  # the deleted hourly rows are gone from the table files, not only hidden
+            async with self._need().acquire() as conn:
+                await conn.execute("VACUUM events")
+        return removed
+
+    async def collect(self, first: date, last: date) -> stats.Report:
+        """The same figures as from SQLite (:func:`bot.usage.stats.build`)."""
+        start, end = first.isoformat(), (last + timedelta(days=1)).isoformat()
+        sql = stats.EVENTS_SQL.replace("?", "$%d") % (1, 2, 1, 2)
+        languages_sql = stats.LANGUAGES_SQL.replace("?", "$%d") % (1, 2)
+        async with self._need().acquire() as conn:
+            events = [tuple(row) for row in await conn.fetch(sql, start, end)]
+            languages = {r[0]: int(r[1]) for r in await conn.fetch(languages_sql, start, end)}
+            people = {row[0]: int(row[1]) for row in await conn.fetch(
+                "SELECT day, n FROM daily_users WHERE day >= $1 AND day < $2", start, end)}
+            dropped = await conn.fetchval(
+                "SELECT coalesce(sum(n), 0) FROM dropped WHERE day >= $1 AND day < $2",
+                start, end)
+            feedback = tuple((r[0], int(r[1]), int(r[2])) for r in await conn.fetch(
+                "SELECT section, helpful, not_helpful FROM feedback "
+                "ORDER BY helpful + not_helpful DESC, section COLLATE \"C\""))
+        events = [(*row[:4], int(row[4])) for row in events]
+        return stats.build(first, last, events, languages, people, int(dropped), feedback)
+
+    async def ready(self) -> bool:
+        """A query answers."""
+        async with self._need().acquire() as conn:
+            return bool(await conn.fetchval("SELECT true"))
+
+
+def read_report(url: str, days: int) -> stats.Report:
+    """``python -m bot stats`` with ``BOT_DATABASE_URL``: the report for the last ``days``."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    async def read() -> stats.Report:
+        store = PostgresStore(url)
+        try:
+            await store.open()
+            return await store.collect(*stats.period(days, datetime.now(UTC).date()))
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(read())
+    except PostgresStore.faults as exc:
+        raise stats.StatsError(f"cannot read the PostgreSQL database (BOT_DATABASE_URL): "
+                               f"{type(exc).__name__}: {exc}") from exc
+
+
+async def migrate(conn: asyncpg.Connection) -> int:
+    """Apply the numbered migrations not applied yet (one transaction, one worker at a time)."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATE_LOCK)
+        await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        version = await conn.fetchval("SELECT max(version) FROM schema_version") or 0
+        if version > len(MIGRATIONS):
+            raise SchemaError(f"the database has schema version {version}, newer than this "
+                              f"bot knows ({len(MIGRATIONS)}); upgrade the bot")
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            await conn.execute(MIGRATIONS[number - 1])
+            await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", number)
+    return len(MIGRATIONS)

@@ -1,0 +1,172 @@
+"""Shared state in a real redis-server, as two workers see it: floods, group pace, deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from telegram.error import RetryAfter
+
+from bot.transport.delivery import BUSY, DONE, NEW
+from bot.transport.repeats import SharedRepeats
+from bot.transport.shared import SharedDelivery, SharedState
+from bot.transport.sharedlimit import SharedRateLimiter
+from bot.usage.log import UsageLog
+from bot.usage.postgres import PostgresStore
+from bot.usage.shareduniques import SharedUniques
+from tests.servicekit import database_url, postgres_server, redis_server, redis_url
+from tests.usagekit import FakeClock
+
+__all__ = ["database_url", "postgres_server", "redis_server", "redis_url"]
+pytestmark = pytest.mark.services
+
+GROUP = -1001234509876
+
+
+async def send(limiter: SharedRateLimiter, call: Any, chat_id: int) -> Any:
+    return await limiter.process_request(call, (chat_id,), {}, "sendMessage",
+                                         {"chat_id": chat_id}, None)
+
+
+async def two_workers(url: str) -> list[SharedState]:
+    states = [SharedState(url), SharedState(url)]
+    for state in states:
+        await state.start()
+    return states
+
+
+async def test_a_429_on_one_worker_pauses_that_chat_on_the_other(redis_url: str) -> None:
+    one, two = await two_workers(redis_url)
+    try:
+        sent: list[tuple[str, int, float]] = []
+        floods = []
+
+        def worker(name: str) -> Any:
+            async def call(chat_id: int) -> bool:
+                if name == "one" and not floods:
+                    floods.append(chat_id)
+                    raise RetryAfter(timedelta(seconds=1))
+                sent.append((name, chat_id, time.monotonic()))
+                return True
+            return call
+
+        first, second = SharedRateLimiter(one), SharedRateLimiter(two)
+        start = time.monotonic()
+        flooded = asyncio.create_task(send(first, worker("one"), GROUP))
+        await asyncio.sleep(0.1)  # worker one got its 429: the group is paused everywhere
+        assert await send(second, worker("two"), 4242) is True  # another chat: at once
+        assert await send(second, worker("two"), GROUP) is True  # the group: after the pause
+        await flooded
+        times = {(name, chat): at - start for name, chat, at in sent}
+        assert times[("two", 4242)] < 0.5
+        assert times[("two", GROUP)] >= 1.0
+        assert times[("one", GROUP)] >= 1.0
+    finally:
+        await asyncio.gather(one.close(), two.close())
+
+
+async def test_a_groups_twenty_a_minute_are_counted_across_workers(redis_url: str) -> None:
+    states = await two_workers(redis_url)
+    try:
+        limiters = [SharedRateLimiter(state) for state in states]
+        done: list[int] = []
+
+        async def call(chat_id: int) -> bool:
+            done.append(chat_id)
+            return True
+
+        tasks = [asyncio.create_task(send(limiters[i % 2], call, GROUP)) for i in range(24)]
+        await asyncio.sleep(1.5)
+        assert len(done) == 20  # 10 through each worker, then both wait for the minute
+        assert await send(limiters[0], call, 777) is True  # a private chat is not held up
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await asyncio.gather(*(state.close() for state in states))
+
+
+async def test_an_update_is_handed_out_once_and_taken_over_from_a_dead_worker(
+        redis_url: str) -> None:
+    one, two = await two_workers(redis_url)
+    try:
+        first, second = SharedDelivery(one), SharedDelivery(two)
+        assert await first.claim(1) == NEW
+        assert await second.claim(1) == BUSY  # worker one is alive and has it
+        assert await first.claim(1) == BUSY  # a retry while it is still being handled here
+        await first.done(1)
+        assert await second.claim(1) == DONE  # redelivered after it was handled
+        assert await first.claim(2) == NEW
+        await one.close()  # worker one is gone (its heartbeat key with it)
+        assert await second.claim(2) == NEW  # so the other one takes the update over
+    finally:
+        await two.close()
+
+
+async def test_a_repeat_is_found_by_the_other_worker(redis_url: str) -> None:
+    one, two = await two_workers(redis_url)
+    try:
+        first, second = SharedRepeats(one), SharedRepeats(two)
+        assert await first.lookup(GROUP, None, "s:breast") is None  # first: answer in full
+        assert await second.lookup(GROUP, None, "s:breast") is None  # not sent yet: in full
+        await first.keep(GROUP, None, "s:breast", 321)
+        assert await second.lookup(GROUP, None, "s:breast") == 321
+        assert await second.lookup(GROUP, 7, "s:breast") is None  # another topic
+        await second.move(GROUP, GROUP - 1)  # became a supergroup
+        assert await first.lookup(GROUP - 1, None, "s:breast") == 321
+        await first.drop(GROUP - 1)
+        assert await second.lookup(GROUP - 1, None, "s:breast") is None
+    finally:
+        await asyncio.gather(one.close(), two.close())
+
+
+async def test_persistence_is_checked_and_warned_about(redis_url: str,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    state = SharedState(redis_url)
+    try:
+        assert await state.check_persistence() is True
+        await state.redis.config_set("appendonly", "yes")
+        assert await state.check_persistence() is False
+        assert "REDIS PERSISTENCE IS ON" in caplog.text
+    finally:
+        await state.redis.config_set("appendonly", "no")
+        await state.close()
+
+
+async def test_people_are_counted_once_across_workers_and_the_day_closed_into_the_db(
+        redis_url: str, database_url: str) -> None:
+    clock = FakeClock()
+    states = await two_workers(redis_url)
+    logs = [UsageLog(PostgresStore(database_url), clock=clock, linger=0) for _ in states]
+    for log, state in zip(logs, states, strict=True):
+        log.uniques = SharedUniques(state)
+        await log.start()
+    try:
+        for person in range(1, 51):  # 1..50 on one worker, 26..75 on the other
+            logs[0].record("command", "breast", chat_type="private", language="en",
+                           user_id=person)
+            logs[1].record("command", "breast", chat_type="private", language="en",
+                           user_id=person + 25)
+        assert all([await log.flush() for log in logs])
+        report = await logs[1].report(1)
+        assert abs(report.people[-1] - 75) <= 1  # a HyperLogLog: 0.8 % standard error
+        day = clock.now.date().isoformat()
+        assert await states[0].redis.exists(f"liverbot:users:{day}")
+        clock.advance(days=1)  # after midnight, the next write closes yesterday
+        logs[0].record("command", "lung", chat_type="private", language="en", user_id=1)
+        assert await logs[0].flush()
+        assert not await states[0].redis.exists(f"liverbot:users:{day}")
+        conn = await asyncpg.connect(database_url)
+        try:
+            stored = await conn.fetchval("SELECT n FROM daily_users WHERE day = $1", day)
+        finally:
+            await conn.close()
+        assert stored == report.people[-1]
+    finally:
+        for log in logs:
+            await log.close()
+        await asyncio.gather(*(state.close() for state in states))
