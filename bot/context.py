@@ -32,6 +32,8 @@ from bot.usage.recorder import Recorder
 
 SERVICES_KEY = "services"
 LANGUAGE_COMMANDS = frozenset({"start", "language"})  # their argument may name a language
+# Services of the running bot rather than of a language: shared by every language's services.
+PER_BOT = ("settings", "usage", "recent", "shared", "metrics", "budget", "photo_ids")
 
 
 @dataclass
@@ -67,10 +69,8 @@ class Services:
         bundle = self.translations.get(tag)
         if bundle is None:
             return self
-        # One usage log, one set of recent group answers and of uploaded pictures, whatever
-        # the language.
-        return dataclasses.replace(bundle, usage=self.usage, recent=self.recent,
-                                   photo_ids=self.photo_ids)
+        # What belongs to the running bot, not to a language, is the same in every language.
+        return dataclasses.replace(bundle, **{name: getattr(self, name) for name in PER_BOT})
 
 
 class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
