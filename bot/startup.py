@@ -6,8 +6,8 @@ Before the Application starts, one ``getMe`` checks the token and the way to Tel
 * Telegram unreachable (connection refused, DNS, time-outs, a proxy's 5xx) → one log line naming
   the host and the cause, then the bot tries again with back-off (1 s doubling to 60 s), for as
   long as it takes; SIGTERM or SIGINT while it waits ends it with exit code 0;
-* the same failures while the Application starts (``setMyCommands``, ``setWebhook``) go back to
-  waiting the same way, with a new Application.
+* the same failures while the Application starts (``setMyCommands``, ``setWebhook``), or a
+  webhook port still taken, go back to waiting the same way, with a new Application.
 
 No exception text is printed as it is: python-telegram-bot puts the token in ``InvalidToken``,
 and aiohttp puts the request URL (``…/bot<TOKEN>/getMe``) in its errors.
@@ -68,8 +68,8 @@ def run_until_stopped(settings: Settings, runner: Runner) -> None:
         delay = asyncio.run(wait_for_telegram(settings, delay, pause))
         app = build_application(settings, services=dataclasses.replace(
             services, usage=UsageLog.from_settings(settings)))
-        # asyncio.run() above left no current loop; run_polling() of older python-telegram-bot
-        # releases (22.0: the floor run in .ci/run) needs one; later ones make their own.
+        # asyncio.run() above left no current loop; run_polling() of python-telegram-bot 22.0
+        # (found by the floor run in .ci/run) needs one, later releases make their own.
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
@@ -80,6 +80,12 @@ def run_until_stopped(settings: Settings, runner: Runner) -> None:
                         host_of(settings), describe(exc), pause)
         except InvalidToken as exc:
             raise StartupFailed(_rejected(exc, settings)) from None
+        except OSError as exc:  # webhook mode: BOT_PORT taken (e.g. by the old instance)
+            if not settings.webhook_url:
+                raise
+            pause, delay = delay, min(delay * 2, MAX_DELAY)
+            log.warning("the webhook server cannot listen on port %d (%s); starting again in "
+                        "%.0f s", settings.port, describe(exc), pause)
         else:
             return
         finally:
@@ -89,8 +95,8 @@ def run_until_stopped(settings: Settings, runner: Runner) -> None:
 
 async def wait_for_telegram(settings: Settings, delay: float = FIRST_DELAY,
                             pause: float = 0.0) -> float:
-    """After ``pause`` seconds, call ``getMe`` until it succeeds; return the back-off delay to
-    use after a later failure (reset once getMe works, grown while it fails).
+    """After ``pause`` seconds, call ``getMe`` until it succeeds; return the back-off delay
+    reached (doubled on each failure), for the next failure while starting.
 
     Raises :class:`StartupFailed` or :class:`Stopped` (see :func:`run_until_stopped`).
     """
@@ -128,8 +134,9 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 async def _probe(settings: Settings, stop: asyncio.Event) -> tuple[str, float | None] | None:
     """One ``getMe``: ``None`` if it worked, else what failed and how long Telegram asks to
     wait (``None``: the back-off's turn)."""
-    bot = Bot(settings.token, base_url=settings.api_base_url,
-              request=AiohttpRequest(2), get_updates_request=AiohttpRequest(1))
+    requests = (AiohttpRequest(2), AiohttpRequest(1))
+    bot = Bot(settings.token, base_url=settings.api_base_url, request=requests[0],
+              get_updates_request=requests[1])
     call = asyncio.ensure_future(bot.initialize())  # opens the sessions, then getMe
     stopped = asyncio.ensure_future(stop.wait())
     try:
@@ -152,7 +159,8 @@ async def _probe(settings: Settings, stop: asyncio.Event) -> tuple[str, float | 
         for task in (call, stopped):
             task.cancel()
         await asyncio.gather(call, stopped, return_exceptions=True)
-        await bot.shutdown()
+        for request in requests:  # bot.shutdown() of python-telegram-bot 22.0 skips them
+            await request.shutdown()  # after a failed getMe
     return None
 
 
@@ -197,5 +205,5 @@ def _errno_text(number: int) -> str:
     name = errno.errorcode.get(number, "")
     text = {"ECONNREFUSED": "connection refused", "ENETUNREACH": "network unreachable",
             "EHOSTUNREACH": "host unreachable", "ETIMEDOUT": "timed out",
-            "ECONNRESET": "connection reset"}.get(name)
+            "ECONNRESET": "connection reset", "EADDRINUSE": "address already in use"}.get(name)
     return text or (name.lower() or f"error {number}")

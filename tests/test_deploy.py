@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.config import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 # The configuration contract (README, "Run it"; docs of bot/config.py).
 CONTRACT = {"BOT_TOKEN", "BOT_API_BASE_URL", "BOT_ADMIN_IDS", "BOT_DB_PATH", "BOT_DATABASE_URL",
@@ -59,6 +61,7 @@ def test_the_image_is_slim_runs_as_a_user_and_installs_from_the_lock() -> None:
     runs = " ".join(rest for word, rest in dockerfile() if word == "RUN")
     assert "--require-hashes -r /tmp/requirements.lock" in runs
     assert "--no-deps /tmp/dist/liverbot-" in runs
+    assert "fonts-" not in runs  # the pictures bring their own fonts (bot/content/fonts)
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(ENV|ARG)\b[^\n]*\b(BOT_TOKEN|BOT_WEBHOOK_SECRET)", text, re.M)
 
@@ -92,6 +95,18 @@ def test_compose_parses_and_names_only_contract_variables() -> None:
     name, _, mount = volume.partition(":")
     assert name in compose["volumes"]
     assert bot["environment"]["BOT_DB_PATH"].startswith(mount + "/")
+
+
+def test_composes_settings_are_valid_settings() -> None:
+    """What compose passes (its defaults, a token from .env) is a configuration the bot takes."""
+    bot = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))["services"]["bot"]
+    env = {}
+    for name, value in bot["environment"].items():
+        required = re.fullmatch(r"\$\{[A-Z_]+:\?[^}]*\}", str(value))
+        default = re.fullmatch(r"\$\{[A-Z_]+:-([^}]*)\}", str(value))
+        env[name] = ("123456:compose-test-token_abcdefghijkl" if required
+                     else default.group(1) if default else str(value))
+    Settings.from_env(env)  # raises ConfigError on a value the bot refuses
 
 
 def test_the_systemd_unit_runs_the_cli_as_a_user() -> None:

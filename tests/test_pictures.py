@@ -49,10 +49,12 @@ def test_captions_say_in_words_what_the_pictures_show(services: Services) -> Non
 
 
 def test_labels_are_drawn_with_a_real_font() -> None:
+    """With the shipped fonts only (system fonts are skipped), Latin and Cyrillic are drawn."""
     assert fonts_available()
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">'
            '<text x="5" y="30" font-size="20">{}</text></svg>')
     assert render_svg(svg.format("Liver"), 800) != render_svg(svg.format(""), 800)
+    assert render_svg(svg.format("Печень"), 800) != render_svg(svg.format(""), 800)
     assert png_size(render_svg(svg.format("x"), 800)) == (800, 400)
 
 

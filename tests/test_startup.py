@@ -113,6 +113,43 @@ async def test_failures_while_starting_start_again(fake: FakeBotAPI, tmp_path: P
     assert_clean(bot.log())
 
 
+async def test_a_failing_set_webhook_starts_again(fake: FakeBotAPI, tmp_path: Path) -> None:
+    secret = "startup-test-secret_0123456789abcdefghij"
+    env = {"BOT_WEBHOOK_URL": "https://bot.example.org/", "BOT_WEBHOOK_SECRET": secret,
+           "BOT_PORT": str(free_port())}
+    fake.inject("setWebhook", *[Fault.drop()] * 4)  # retried 3 times, then start-up's turn
+    bot = await start_bot(fake.base_url, tmp_path, env)
+    try:
+        await bot.wait_for_log(f"lost 127.0.0.1:{fake.port} while starting (")
+        await bot.wait_for_log("webhook server listening")
+    finally:
+        assert await bot.stop() == 0
+    assert len(fake.calls_to("setWebhook")) == 5
+    assert_clean(bot.log())
+    assert secret not in bot.log()
+
+
+async def test_a_taken_webhook_port_is_one_line_until_it_is_free(fake: FakeBotAPI,
+                                                                 tmp_path: Path) -> None:
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("0.0.0.0", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    env = {"BOT_WEBHOOK_URL": "https://bot.example.org/",
+           "BOT_WEBHOOK_SECRET": "startup-test-secret_0123456789abcdefghij", "BOT_PORT": str(port)}
+    bot = await start_bot(fake.base_url, tmp_path, env)
+    try:
+        await bot.wait_for_log(f"the webhook server cannot listen on port {port} (address "
+                               "already in use); starting again in 1 s")
+        holder.close()
+        await bot.wait_for_log("webhook server listening")
+    finally:
+        holder.close()
+        assert await bot.stop() == 0
+    assert_clean(bot.log())
+
+
 def test_an_uncaught_error_is_printed_without_the_token() -> None:
     code = ("from bot.logs import install_excepthook; install_excepthook(); "
             f"raise RuntimeError('GET https://api.telegram.org/bot{TOKEN}/getMe failed')")

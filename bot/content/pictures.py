@@ -24,6 +24,9 @@ RENDER_WIDTH = 1000  # pixels: sharp on a phone, and Telegram keeps up to 1280
 MIN_WIDTH = 800
 MAX_CAPTION = 1024  # telegram.constants.MessageLimit.CAPTION_LENGTH
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_FILES = (str(FONT_DIR / "DejaVuSans.ttf"), str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+FONT_FAMILY = "DejaVu Sans"
 _FONT_PROBE = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
                '<text x="2" y="16" font-size="16" font-family="sans-serif">{}</text></svg>')
 
@@ -40,8 +43,15 @@ class Picture:
 
 
 def render_svg(svg: str, width: int = RENDER_WIDTH) -> bytes:
-    """PNG bytes of ``svg`` (SVG markup) scaled to ``width`` pixels; ValueError if it is bad."""
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg, width=width, background="#ffffff"))
+    """PNG bytes of ``svg`` (SVG markup) scaled to ``width`` pixels; ValueError if it is bad.
+
+    Text is drawn with the DejaVu fonts shipped in ``bot/content/fonts`` (free licence, Latin,
+    Greek and Cyrillic), never the system's: the same picture on every machine, and none needs a
+    font installed.
+    """
+    return bytes(resvg_py.svg_to_bytes(
+        svg_string=svg, width=width, background="#ffffff", skip_system_fonts=True,
+        font_files=list(FONT_FILES), font_family=FONT_FAMILY, sans_serif_family=FONT_FAMILY))
 
 
 def png_size(png: bytes) -> tuple[int, int]:

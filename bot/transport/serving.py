@@ -35,23 +35,27 @@ async def serve(app: Application, settings: Settings,  # type: ignore[type-arg]
     async with app:
         if app.post_init:
             await app.post_init(app)
-        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
-                                  secret_token=settings.webhook_secret,
-                                  allowed_updates=allowed_updates)
-        await app.start()
-        await runner.setup()
-        await web.TCPSite(runner, settings.listen_host, settings.port,
-                          reuse_port=reuse_port).start()
-        log.info("webhook server listening on %s port %d", settings.listen_host, settings.port)
-        try:
-            await stop.wait()
-            log.info("stopping: refusing new updates, finishing %d in hand", server.in_flight)
-            if not await server.drain(DRAIN_SECONDS):
-                log.warning("stopped with %d updates unfinished; Telegram will redeliver them",
-                            server.in_flight)
+        try:  # post_shutdown closes the usage log even if start-up fails below
+            await app.bot.set_webhook(settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
+                                      secret_token=settings.webhook_secret,
+                                      allowed_updates=allowed_updates)
+            await app.start()
+            try:
+                await runner.setup()
+                await web.TCPSite(runner, settings.listen_host, settings.port,
+                                  reuse_port=reuse_port).start()
+                log.info("webhook server listening on %s port %d", settings.listen_host,
+                         settings.port)
+                await stop.wait()
+                log.info("stopping: refusing new updates, finishing %d in hand",
+                         server.in_flight)
+                if not await server.drain(DRAIN_SECONDS):
+                    log.warning("stopped with %d updates unfinished; Telegram will redeliver "
+                                "them", server.in_flight)
+            finally:
+                await runner.cleanup()
+                await stop_within(app, DRAIN_SECONDS)
         finally:
-            await runner.cleanup()
-            await stop_within(app, DRAIN_SECONDS)
             if app.post_shutdown:
                 await app.post_shutdown(app)
 
