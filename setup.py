@@ -1,4 +1,4 @@
-"""Build hook: ship the top-level ``content/`` and ``templates/`` inside the package.
+"""Build hook: ship the top-level ``content/``, ``templates/`` and ``locale/`` inside the package.
 
 They stay at the top of the repository (the layout is part of the design); at build time they are
 copied to ``bot/_data/`` in the wheel, where :mod:`bot.config` finds them once installed. An
@@ -13,7 +13,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-DATA_DIRS = ("content", "templates")
+DATA_DIRS = ("content", "templates", "locale")
 
 
 class BuildWithData(build_py):

@@ -87,12 +87,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalogs(_: argparse.Namespace) -> int:
+    """Extract the UI wording and bring every ``locale/*/messages.po`` up to date."""
+    from bot.content.languages import load_languages
+    from bot.review.catalogs import update
+
+    settings = _settings(require_token=False)
+    languages = load_languages(settings.locale_dir / "languages.yaml")
+    for path in update(settings.templates_dir, settings.locale_dir, languages):
+        print(f"updated {path}")
+    return 0
+
+
+def cmd_translation_hash(args: argparse.Namespace) -> int:
+    """Print the ``from_hash`` of an English content file (docs/translations.md)."""
+    from bot.content.translation import file_hash, text_hash
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"translation-hash: no such file: {path}", file=sys.stderr)
+        return 2
+    print(file_hash(path) if path.suffix in (".yaml", ".yml") else text_hash(path))
+    return 0
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal through an in-process Bot API: no token, no network."""
     from bot.console.chat import run_console
 
     return run_console(_settings(require_token=False), admin=args.admin, stdin=sys.stdin,
-                       stdout=sys.stdout, env=os.environ)
+                       stdout=sys.stdout, env=os.environ, lang=args.lang)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -140,6 +164,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _language(raw: str) -> str:
+    from bot.config import Settings
+    from bot.content.languages import load_languages
+
+    known = load_languages(Settings(token="").locale_dir / "languages.yaml").known
+    if raw not in known:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(known)}, got {raw!r}")
+    return raw
+
+
 def _days(raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 366:
         raise argparse.ArgumentTypeError(f"expected a number of days from 1 to 366, got {raw!r}")
@@ -177,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     console = sub.add_parser("console", help="chat with the bot in this terminal (no token)")
     console.add_argument("--admin", action="store_true",
                          help="make the console user an admin (e.g. to try /stats)")
+    console.add_argument("--lang", metavar="LANG", type=_language,
+                         help="chat in this language too, as an app set to it would (ru, zh-Hans)")
+    sub.add_parser("catalogs", help="update the gettext catalogs in locale/ from the templates")
+    hashing = sub.add_parser("translation-hash",
+                             help="print the from_hash of an English content file")
+    hashing.add_argument("file", metavar="FILE", help="e.g. content/en/breast.md")
     preview = sub.add_parser("preview", help="write a static HTML preview of every page")
     preview.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the site into")
     stats = sub.add_parser("stats", help="print anonymous usage figures from the database file")
@@ -188,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     # on the first flood-control answer (RetryAfter.retry_after) in production.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     handlers = {"run": cmd_run, "check": cmd_check, "console": cmd_console,
-                "preview": cmd_preview, "stats": cmd_stats}
+                "preview": cmd_preview, "stats": cmd_stats, "catalogs": cmd_catalogs,
+                "translation-hash": cmd_translation_hash}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

@@ -38,19 +38,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import menus
+from bot.bundles import build_services
 from bot.config import Settings
-from bot.content.keyboards import FEEDBACK, GLOSSARY_ID, Keyboards
-from bot.content.loader import Content, load_content
-from bot.content.pictures import PhotoIds, Pictures
-from bot.content.render import Renderer
-from bot.content.views import Views
+from bot.content.keyboards import FEEDBACK, GLOSSARY_ID
+from bot.content.loader import Content
+from bot.content.pictures import PhotoIds
 from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.handlers import admin, commands, errors, fallback, feedback, groups, inline, menu, search
-from bot.search.conversation.recogniser import Conversation
-from bot.search.conversation.views import ConversationViews
-from bot.search.index import SearchIndex
-from bot.search.inline_results import InlineResults
-from bot.search.views import SearchViews
 from bot.transport.http import CONCURRENT_UPDATES, api_request, updates_request
 from bot.transport.metrics import Metrics
 from bot.transport.processor import ChatOrderedProcessor
@@ -81,23 +76,6 @@ BUILT_IN = {"start": "Welcome and main menu", "menu": "Main menu", "help": "All 
             "search": "Find topics in your own words, e.g. /search what is AFP"}
 # Listed only in each admin's own chat (BotCommandScopeChat); checked again in the handler.
 ADMIN_ONLY = {"stats": "Usage figures (admins only)"}
-
-
-def build_services(settings: Settings, content: Content | None = None) -> Services:
-    """Load content and render every page once."""
-    content = content or load_content(settings.content_dir)
-    renderer = Renderer(content, settings.templates_dir)
-    keyboards = Keyboards(content, renderer)
-    views = Views(settings, content, renderer, keyboards)
-    search_index = SearchIndex.build(content, settings.content_dir / "search.yaml")
-    search_views = SearchViews(content, renderer, keyboards)
-    conversation = Conversation.load(settings.content_dir)
-    conversation_views = ConversationViews(content, renderer, keyboards, conversation, views.help)
-    return Services(settings=settings, content=content, renderer=renderer, keyboards=keyboards,
-                    views=views, inline=InlineResults(content, renderer), search=search_index,
-                    search_views=search_views, pictures=Pictures(content, renderer),
-                    usage=UsageLog.from_settings(settings),
-                    conversation=conversation, conversation_views=conversation_views)
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
@@ -152,7 +130,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         builder = builder.rate_limiter(ChatRateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
-    register_handlers(app, services.content)
+    register_handlers(app, services.content, languages=services.languages is not None)
     return app
 
 
@@ -177,7 +155,8 @@ def webhook_server(app: Application) -> WebhookServer:  # type: ignore[type-arg]
     return server
 
 
-def register_handlers(app: Application, content: Content) -> None:  # type: ignore[type-arg]
+def register_handlers(app: Application, content: Content,  # type: ignore[type-arg]
+                      *, languages: bool = False) -> None:
     """Every handler of the bot, in the order they are tried."""
     section_commands = [s.command for s in content.sections.values() if s.id != GLOSSARY_ID]
     glossary_command = content.sections[GLOSSARY_ID].command
@@ -191,6 +170,7 @@ def register_handlers(app: Application, content: Content) -> None:  # type: igno
         CommandHandler(glossary_command, commands.glossary, filters=NEW),
         CommandHandler(section_commands, commands.section, filters=NEW),
         CommandHandler("stats", admin.stats_command, filters=NEW),
+        *([CommandHandler("language", commands.language, filters=NEW)] if languages else []),
         # Button taps: 👍 / 👎 first, then every other button.
         CallbackQueryHandler(feedback.feedback, pattern=f"^{re.escape(FEEDBACK)}"),
         CallbackQueryHandler(menu.button),
@@ -225,9 +205,12 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         await services.usage.start()
     content = services.content
     listed = command_list(content)
-    await app.bot.set_my_commands(listed, scope=BotCommandScopeAllPrivateChats())
-    await app.bot.set_my_commands(listed, scope=BotCommandScopeAllGroupChats())
-    await _publish_admin_commands(app, listed)
+    if services.languages is not None:  # several languages: every menu in every language
+        await menus.publish(app.bot, services, BUILT_IN, ADMIN_ONLY)
+    else:
+        await app.bot.set_my_commands(listed, scope=BotCommandScopeAllPrivateChats())
+        await app.bot.set_my_commands(listed, scope=BotCommandScopeAllGroupChats())
+        await _publish_admin_commands(app, listed)
     cards = services.inline.prepare(app.bot.username)
     group_pages = services.views.prepare_groups(app.bot.username)
     log.info("ready as @%s with %d sections (%d inline cards, %d group pages)",

@@ -19,6 +19,7 @@ _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MIN_SECRET = 32  # a guessed secret lets anyone forge updates, e.g. a /stats "from" an admin
 _SECRET_HINT = 'generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 _HOST_RE = re.compile(r"^[A-Za-z0-9.:-]{1,253}$")
+_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?$")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -53,6 +54,8 @@ class Settings:
     listen_host: str = "127.0.0.1"  # behind a reverse proxy on the same machine, by default
     content_dir: Path = DATA_ROOT / "content" / "en"
     templates_dir: Path = DATA_ROOT / "templates"
+    languages: tuple[str, ...] = ("en",)  # served languages; English always comes first
+    locale_dir: Path = DATA_ROOT / "locale"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -92,6 +95,7 @@ class Settings:
             content_dir=_parse_dir(env, "BOT_CONTENT_DIR", DATA_ROOT / "content") / "en",
             templates_dir=_parse_dir(env, "BOT_TEMPLATES_DIR", DATA_ROOT / "templates"),
             listen_host=_parse_host(env.get("BOT_LISTEN_HOST", "").strip() or "127.0.0.1"),
+            languages=_parse_languages(env.get("BOT_LANGUAGES", "")),
         )
 
     def check_workers(self, workers: int) -> None:
@@ -126,6 +130,15 @@ def _parse_ids(raw: str) -> frozenset[int]:
                 f"BOT_ADMIN_IDS must be comma-separated numeric user ids, got {part!r}.")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _parse_languages(raw: str) -> tuple[str, ...]:
+    tags = [part.strip() for part in raw.split(",") if part.strip()]
+    for tag in tags:
+        if not _LANG_RE.match(tag):
+            raise ConfigError(f"BOT_LANGUAGES must be comma-separated language tags such as "
+                              f"en,ru,zh-Hans, got {tag!r}.")
+    return tuple(dict.fromkeys(["en", *tags]))
 
 
 def _parse_int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

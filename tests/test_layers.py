@@ -2,7 +2,8 @@
 
 Layers, top to bottom (``bot/*/__init__.py`` say the same in words)::
 
-    __main__ → console, review, startup → app → handlers → context → search, usage → content
+    __main__ → console, review, startup → app → handlers, bundles, menus → context
+             → search, usage → content
              → transport → config, logs
 
 A module may import its own package and anything in a lower layer; never a higher layer, and
@@ -19,7 +20,7 @@ LAYERS: dict[str, int] = {
     "bot.__main__": 0,
     "bot.console": 1, "bot.review": 1, "bot.startup": 1,
     "bot.app": 2,
-    "bot.handlers": 3,
+    "bot.handlers": 3, "bot.bundles": 3, "bot.menus": 3,
     "bot.context": 4,
     "bot.search": 5, "bot.usage": 5,
     "bot.content": 6,

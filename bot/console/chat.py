@@ -43,14 +43,20 @@ def console_settings(settings: Settings, *, admin: bool) -> Settings:
 
 
 def run_console(settings: Settings, *, admin: bool, stdin: TextIO, stdout: TextIO,
-                env: Mapping[str, str]) -> int:
-    """Build the bot around an in-process Bot API and chat until ``/quit`` or end of input."""
+                env: Mapping[str, str], lang: str | None = None) -> int:
+    """Build the bot around an in-process Bot API and chat until ``/quit`` or end of input.
+
+    ``lang`` (``--lang ru``) serves that language too and makes it the console app's language.
+    """
     settings = console_settings(settings, admin=admin)
+    if lang:
+        settings = dataclasses.replace(settings, languages=(*settings.languages, lang))
     setup_logging(logging.WARNING, secrets=(settings.token,))
     strings = yaml.safe_load((settings.templates_dir / "console.yaml").read_text("utf-8"))
     request = ConsoleRequest()
     app = build_application(settings, request=request)
-    console = Console(app, request, strings, stdout=stdout, color=use_color(stdout, env))
+    console = Console(app, request, strings, stdout=stdout, color=use_color(stdout, env),
+                      language_code=lang or "en")
     read = _tty_reader(strings["prompt"]) if stdin.isatty() else _pipe_reader(
         stdin, stdout, strings["prompt"])
     try:
@@ -64,8 +70,10 @@ class Console:
     """Turns typed lines into updates for the Application and prints what the bot shows."""
 
     def __init__(self, app: Application, request: ConsoleRequest,  # type: ignore[type-arg]
-                 strings: dict[str, str], *, stdout: TextIO, color: bool) -> None:
+                 strings: dict[str, str], *, stdout: TextIO, color: bool,
+                 language_code: str = "en") -> None:
         self.app = app
+        self.user = {**USER, "language_code": language_code}  # the console app's language
         self.request = request
         self.strings = strings
         self.stdout = stdout
@@ -167,12 +175,12 @@ class Console:
     def _callback(self, message: ChatMessage, data: str) -> dict[str, Any]:
         update_id = next(self._update_ids)
         return {"update_id": update_id, "callback_query": {
-            "id": str(update_id), "from": USER, "chat_instance": "console", "data": data,
+            "id": str(update_id), "from": self.user, "chat_instance": "console", "data": data,
             "message": message.as_json()}}
 
     def _message(self, text: str) -> dict[str, Any]:
         message: dict[str, Any] = {"message_id": self.request.next_id(), "date": int(time.time()),
-                                   "chat": CHAT, "from": USER, "text": text}
+                                   "chat": CHAT, "from": self.user, "text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message["entities"] = [{"type": "bot_command", "offset": 0,

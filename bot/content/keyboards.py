@@ -5,7 +5,11 @@ Callback data is ``<version>|<kind>|<arg>|<page>``, ASCII, at most 64 bytes, e.g
 as stale after the scheme changes, instead of being misread.
 
 Kinds: ``m`` main menu, ``s`` section page, ``g`` glossary term, ``gl`` glossary word list page,
-``f`` feedback on a section (page 1 = 👍 helpful, 2 = 👎 not helpful).
+``f`` feedback on a section (page 1 = 👍 helpful, 2 = 👎 not helpful), ``l`` the language list.
+
+A button of a translated message carries its language as a fifth field, e.g.
+``1|s|breast|1|ru``, so a tap answers in the language of the message tapped, whoever taps it;
+English buttons are exactly as before (no fifth field), and "Read in English" is one of them.
 
 Section pages and glossary words also carry a Share button
 (``switch_inline_query_chosen_chat`` with the query ``s:<section id>`` or ``g:<term key>``, see
@@ -16,6 +20,7 @@ family group is never paged through on everyone's screen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +34,9 @@ from bot.content.render import Renderer
 
 VERSION = "1"
 MAX_CALLBACK_BYTES = 64  # telegram.constants.InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
-KINDS = frozenset({"m", "s", "g", "gl", "f"})
+KINDS = frozenset({"m", "s", "g", "gl", "f", "l"})
+SOURCE_LANG = "en"
+_LANG_FIELD = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?$")
 HELPFUL, NOT_HELPFUL = 1, 2  # the "page" of a feedback button
 TERMS_PER_PAGE = 10
 GLOSSARY_ID = "glossary"  # the section whose page lists the glossary words
@@ -43,12 +50,19 @@ class Action:
     kind: str
     arg: str = ""
     page: int = 1
+    lang: str = SOURCE_LANG
 
 
-def encode(kind: str, arg: str = "", page: int = 1) -> str:
+def encode(kind: str, arg: str = "", page: int = 1, lang: str = SOURCE_LANG) -> str:
     """Callback data for a button; raises ValueError if it would not fit Telegram's limit."""
-    data = "|".join((VERSION, kind, arg, str(page))) if arg or page != 1 else f"{VERSION}|{kind}"
-    if kind not in KINDS or "|" in arg or len(data.encode()) > MAX_CALLBACK_BYTES:
+    if lang != SOURCE_LANG:
+        data = "|".join((VERSION, kind, arg, str(page), lang))
+    elif arg or page != 1:
+        data = "|".join((VERSION, kind, arg, str(page)))
+    else:
+        data = f"{VERSION}|{kind}"
+    if (kind not in KINDS or "|" in arg or len(data.encode()) > MAX_CALLBACK_BYTES
+            or not _LANG_FIELD.match(lang)):
         raise ValueError(f"cannot encode button {kind!r} {arg!r} {page!r}")
     return data
 
@@ -58,16 +72,19 @@ def decode(data: str | None) -> Action | None:
     if not data or len(data.encode("utf-8", "replace")) > MAX_CALLBACK_BYTES:
         return None
     parts = data.split("|")
-    if len(parts) not in (2, 4) or parts[0] != VERSION or parts[1] not in KINDS:
+    if len(parts) not in (2, 4, 5) or parts[0] != VERSION or parts[1] not in KINDS:
         return None
     if len(parts) == 2:
         return Action(parts[1]) if parts[1] != "f" else None  # feedback always names a section
+    lang = parts.pop() if len(parts) == 5 else SOURCE_LANG
+    if not _LANG_FIELD.match(lang):
+        return None
     _, kind, arg, page = parts
     if not page.isascii() or not page.isdigit() or len(page) > 3 or not arg.isascii():
         return None
     if kind == "f" and (not arg or int(page) not in (HELPFUL, NOT_HELPFUL)):
         return None
-    return Action(kind, arg, int(page))
+    return Action(kind, arg, int(page), lang)
 
 
 class StaticKeyboard(InlineKeyboardMarkup):
@@ -92,12 +109,19 @@ class StaticKeyboard(InlineKeyboardMarkup):
 class Keyboards:
     """Builds the inline keyboards for menus, sections and the glossary."""
 
-    def __init__(self, content: Content, renderer: Renderer) -> None:
+    def __init__(self, content: Content, renderer: Renderer, *, languages: bool = False,
+                 english_pages: dict[str, int] | None = None) -> None:
         self.content = content
         self.renderer = renderer
-        self._main = StaticKeyboard(
-            [[InlineKeyboardButton(s.label, callback_data=encode("s", s.id))]
-             for s in content.top])
+        self.lang = renderer.lang
+        # english_pages: how many pages each English section has, for "Read in English".
+        self._english_pages = english_pages if self.lang != SOURCE_LANG else None
+        main = [[InlineKeyboardButton(s.label, callback_data=self.cb("s", s.id))]
+                for s in content.top]
+        if languages:
+            main.append([InlineKeyboardButton(renderer.label("languages"),
+                                              callback_data=self.cb("l"))])
+        self._main = StaticKeyboard(main)
         self._pages: dict[tuple[str, int], InlineKeyboardMarkup] = {
             (page.section_id, page.number): self._section(content.sections[page.section_id],
                                                          page.number, page.total)
@@ -105,6 +129,10 @@ class Keyboards:
         }
         self._glossary = {page: self._glossary_page(page)
                           for page in range(1, self.glossary_pages() + 1)}
+
+    def cb(self, kind: str, arg: str = "", page: int = 1) -> str:
+        """Callback data for a button of this language's messages."""
+        return encode(kind, arg, page, self.lang)
 
     def main_menu(self) -> InlineKeyboardMarkup:
         """One button per top-level topic."""
@@ -129,28 +157,46 @@ class Keyboards:
         if section.id == GLOSSARY_ID:
             rows.extend(self._terms_rows(1))
         rows.extend([InlineKeyboardButton(label("child", title=c.label),
-                                          callback_data=encode("s", c.id))]
+                                          callback_data=self.cb("s", c.id))]
                     for c in section.children)
         if page == total:
             for other_id in section.see_also:
                 other = self.content.sections[other_id]
                 rows.append([InlineKeyboardButton(label("see_also", title=other.label),
-                                                  callback_data=encode("s", other.id))])
+                                                  callback_data=self.cb("s", other.id))])
         if total > 1 and private_url is not None:
             rows.append([InlineKeyboardButton(label("continue_private"), url=private_url)])
         elif total > 1:
             nav = []
             if page > 1:
                 nav.append(InlineKeyboardButton(label("prev_page"),
-                                                callback_data=encode("s", section.id, page - 1)))
+                                                callback_data=self.cb("s", section.id, page - 1)))
             if page < total:
                 nav.append(InlineKeyboardButton(label("next_page"),
-                                                callback_data=encode("s", section.id, page + 1)))
+                                                callback_data=self.cb("s", section.id, page + 1)))
             rows.append(nav)
         if section.id != GLOSSARY_ID:
             rows.append(self._feedback_row(section))
         rows.append(self._share_row(InlineMatch("section", section.id)))
+        if self._english_pages is not None and not (section.translation
+                                                     and section.translation.missing):
+            english_page = min(page, self._english_pages.get(section.id, 1))
+            rows.append(self._english_row("s", section.id, english_page))
         rows.append(self._back_row(section))
+        return StaticKeyboard(rows)
+
+    def _english_row(self, kind: str, arg: str, page: int = 1) -> list[InlineKeyboardButton]:
+        """"Read in English": the same page in the source language (an English button)."""
+        return [InlineKeyboardButton(self.renderer.label("read_english"),
+                                     callback_data=encode(kind, arg, page))]
+
+    def languages(self, names: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+        """One button per served language, by its own name; each opens the main menu in it."""
+        rows = [[InlineKeyboardButton(("✅ " if tag == self.lang else "") + name,
+                                      callback_data=encode("m", lang=tag))]
+                for tag, name in names]
+        rows.append([InlineKeyboardButton(self.renderer.label("main_menu"),
+                                          callback_data=self.cb("m"))])
         return StaticKeyboard(rows)
 
     def _share_row(self, match: InlineMatch) -> list[InlineKeyboardButton]:
@@ -163,9 +209,9 @@ class Keyboards:
     def _feedback_row(self, section: Section) -> list[InlineKeyboardButton]:
         label = self.renderer.label
         return [InlineKeyboardButton(label("feedback_yes"),
-                                     callback_data=encode("f", section.id, HELPFUL)),
+                                     callback_data=self.cb("f", section.id, HELPFUL)),
                 InlineKeyboardButton(label("feedback_no"),
-                                     callback_data=encode("f", section.id, NOT_HELPFUL))]
+                                     callback_data=self.cb("f", section.id, NOT_HELPFUL))]
 
     @staticmethod
     def without_feedback(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
@@ -176,10 +222,10 @@ class Keyboards:
                        for b in row)])
 
     def _back_row(self, section: Section) -> list[InlineKeyboardButton]:
-        menu = InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=encode("m"))
+        menu = InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=self.cb("m"))
         if section.parent in self.content.sections:
             return [InlineKeyboardButton(self.renderer.label("back"),
-                                         callback_data=encode("s", section.parent)), menu]
+                                         callback_data=self.cb("s", section.parent)), menu]
         return [menu]
 
     def glossary(self, page: int) -> InlineKeyboardMarkup | None:
@@ -188,6 +234,8 @@ class Keyboards:
 
     def _glossary_page(self, page: int) -> InlineKeyboardMarkup:
         rows = self._terms_rows(page)
+        if self._english_pages is not None:
+            rows.append(self._english_row("gl", "w", page))
         rows.append(self._back_row(self.content.sections[GLOSSARY_ID]))
         return StaticKeyboard(rows)
 
@@ -200,15 +248,15 @@ class Keyboards:
         chunk = terms[(page - 1) * TERMS_PER_PAGE: page * TERMS_PER_PAGE]
         label = self.renderer.label
         rows = [[InlineKeyboardButton(label("glossary_term", term=t.label),
-                                      callback_data=encode("g", t.key)) for t in chunk[i:i + 2]]
+                                      callback_data=self.cb("g", t.key)) for t in chunk[i:i + 2]]
                 for i in range(0, len(chunk), 2)]
         nav = []
         if page > 1:
             nav.append(InlineKeyboardButton(label("glossary_less"),
-                                            callback_data=encode("gl", "w", page - 1)))
+                                            callback_data=self.cb("gl", "w", page - 1)))
         if page < self.glossary_pages():
             nav.append(InlineKeyboardButton(label("glossary_more"),
-                                            callback_data=encode("gl", "w", page + 1)))
+                                            callback_data=self.cb("gl", "w", page + 1)))
         if nav:
             rows.append(nav)
         return rows
@@ -217,12 +265,14 @@ class Keyboards:
         """Under a glossary definition: the section where it matters, and the word list."""
         term = self.content.terms[key]
         section = self.content.sections[term.section]
+        english = [self._english_row("g", key)] if self._english_pages is not None else []
         return StaticKeyboard([
+            *english,
             [InlineKeyboardButton(self.renderer.label("read_section", title=section.label),
-                                  callback_data=encode("s", section.id))],
+                                  callback_data=self.cb("s", section.id))],
             self._share_row(InlineMatch("term", key)),
             [InlineKeyboardButton(self.renderer.label("glossary_all"),
-                                  callback_data=encode("gl", "w", 1)),
-             InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=encode("m"))],
+                                  callback_data=self.cb("gl", "w", 1)),
+             InlineKeyboardButton(self.renderer.label("main_menu"), callback_data=self.cb("m"))],
         ])
 

@@ -15,11 +15,14 @@ from typing import Any
 import frontmatter
 import yaml
 
+from bot.content.provenance import Translation
+
 ROOT_ID = "menu"
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 ID_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 # Commands the bot itself defines; a section may not take them over.
-RESERVED_COMMANDS = frozenset({"start", "help", "menu", "privacy", "stats", "search", "cancel"})
+RESERVED_COMMANDS = frozenset({"start", "help", "menu", "privacy", "stats", "search", "cancel",
+                               "language"})
 REQUIRED_KEYS = ("id", "command", "title", "parent", "order", "summary", "keywords", "sources",
                  "last_reviewed")
 
@@ -68,6 +71,7 @@ class Section:
     picture: PictureRef | None = None
     path: Path | None = None
     children: list[Section] = field(default_factory=list)
+    translation: Translation | None = None  # None for English, the source
 
     @property
     def label(self) -> str:
@@ -100,6 +104,8 @@ class Content:
     sections: dict[str, Section]
     terms: dict[str, Term]
     top: list[Section]
+    terms_path: Path | None = None
+    glossary_translation: Translation | None = None
 
     def by_command(self, command: str) -> Section | None:
         """The section served by ``/command``, if any."""
@@ -266,10 +272,12 @@ def load_content(directory: Path) -> Content:
     if not sections:
         raise ContentError(f"no sections (*.md) in {directory}")
     terms = _load_terms(directory / "glossary.yaml")
-    return _link(sections, terms)
+    content = link(sections, terms)
+    content.terms_path = directory / "glossary.yaml"
+    return content
 
 
-def _link(sections: dict[str, Section], terms: dict[str, Term]) -> Content:
+def link(sections: dict[str, Section], terms: dict[str, Term]) -> Content:
     top: list[Section] = []
     for section in sections.values():
         if section.parent == ROOT_ID:

@@ -6,6 +6,7 @@ dictionary lookup. Templates live in ``templates/``; button wording in ``templat
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,13 @@ class Page:
 class Renderer:
     """Renders templates and holds every section page, rendered once at start-up."""
 
-    def __init__(self, content: Content, templates_dir: Path) -> None:
+    def __init__(self, content: Content, templates_dir: Path,
+                 translations: gettext.NullTranslations | None = None, lang: str = "en") -> None:
         self.content = content
+        self.lang = lang
+        self.translations = translations or gettext.NullTranslations()
         self.env = Environment(
+            extensions=["jinja2.ext.i18n"],
             loader=FileSystemLoader(templates_dir),
             autoescape=True,
             undefined=StrictUndefined,
@@ -48,6 +53,8 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        self.env.install_gettext_translations(  # type: ignore[attr-defined]
+            self.translations, newstyle=True)
         self.markdown = MarkdownConverter()
         self.env.filters["md"] = self.markdown.inline
         self.strings: dict[str, str] = yaml.safe_load(
@@ -70,7 +77,11 @@ class Renderer:
 
     def label(self, key: str, **values: Any) -> str:
         """A short piece of UI wording (button labels, callback answers)."""
-        return self.strings[key].format(**values)
+        return self.translations.gettext(self.strings[key]).format(**values)
+
+    def gettext(self, message: str) -> str:
+        """``message`` in this renderer's language (the English itself when not translated)."""
+        return self.translations.gettext(message)
 
     def page(self, section_id: str, number: int) -> Page | None:
         """Page ``number`` of a section, or None when either does not exist."""

@@ -31,7 +31,7 @@ class Views:
     """Every screen of the bot; static screens are rendered at start-up."""
 
     def __init__(self, settings: Settings, content: Content, renderer: Renderer,
-                 keyboards: Keyboards) -> None:
+                 keyboards: Keyboards, languages: list[tuple[str, str]] | None = None) -> None:
         self.content = content
         self.renderer = renderer
         self.keyboards = keyboards
@@ -40,7 +40,8 @@ class Views:
         self.welcome = View(renderer.render("welcome"), menu)
         self.menu = View(renderer.render("menu"), menu)
         self.help = View(renderer.render(
-            "help", sections=[(s, depth[s.id]) for s in content.walk()]), menu)
+            "help", sections=[(s, depth[s.id]) for s in content.walk()],
+            languages=", ".join(name for _, name in languages or ())), menu)
         self.privacy = View(renderer.render("privacy", retention_days=settings.retention_days),
                             menu)
         self.unknown = View(renderer.render("unknown"), menu)
@@ -51,6 +52,11 @@ class Views:
         self.stale = View(renderer.render("stale"), menu)
         self.error = View(renderer.render("error"), menu)
         self.repeat_pointer = View(renderer.render("repeat_pointer"))
+        self.welcome_near = View(renderer.render("welcome", near=True), menu) if languages \
+            else None
+        # The language list (/language, 🌐): (tag, own name) of each served language, if several.
+        self.language_list = View(renderer.render("languages"),
+                                  keyboards.languages(languages)) if languages else None
         self._pages = {
             (page.section_id, page.number): View(page.html,
                                                  keyboards.section(page.section_id, page.number))
@@ -58,7 +64,8 @@ class Views:
         }
         self._terms = {
             key: View(renderer.render("glossary_term", term=term,
-                                      section=content.sections[term.section]),
+                                      section=content.sections[term.section],
+                                      translation=content.glossary_translation),
                       keyboards.term(key))
             for key, term in content.terms.items()
         }
@@ -68,6 +75,8 @@ class Views:
     def screens(self) -> dict[str, View]:
         """Every pre-rendered screen by a readable name (for checks and previews)."""
         named = {name: getattr(self, name) for name in STATIC}
+        if self.language_list is not None:
+            named["languages"] = self.language_list
         named.update({f"{sid}/{n}": view for (sid, n), view in self._pages.items()})
         named.update({f"glossary:{key}": view for key, view in self._terms.items()})
         return named

@@ -25,13 +25,36 @@ async def start(update: Update, context: BotContext) -> None:
     """Welcome and main menu; ``/start <section_id>`` (a deep link) opens that section."""
     views = context.services.views
     payload = context.args[0] if context.args else ""
+    languages = context.services.languages
+    if languages is not None and payload:  # /start ru, /start ru-breast (the language is set)
+        tag, payload = languages.split_payload(payload)
+        if tag is not None and not payload:
+            track(update, context, "deep_link", "start")
+            await reply(update, views.welcome)
+            return
     view = views.section(payload) if payload else None
     if view is not None:
         track(update, context, "deep_link", payload)
         await reply_section(update, context, payload)
         return
     track(update, context, "command", "start")
-    await reply(update, views.welcome)
+    # An app in a language we only stand in for (zh-TW: Simplified Chinese) is told so.
+    near = views.welcome_near if context.lang_near else None
+    await reply(update, near or views.welcome)
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """``/language``: the served languages by their own names; ``/language ru`` switches."""
+    services = context.services
+    track(update, context, "command", "language")
+    languages, views = services.languages, services.views
+    if languages is None or views.language_list is None:
+        await reply(update, views.menu)
+        return
+    if context.args and languages.tag(context.args[0]) is not None:
+        await reply(update, views.menu)  # already in that language (see negotiate)
+        return
+    await reply(update, views.language_list)
 
 
 async def menu(update: Update, context: BotContext) -> None:

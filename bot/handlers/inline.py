@@ -68,7 +68,9 @@ async def inline_query(update: Update, context: BotContext) -> None:
         track(update, context, "inline_query")
     button = None if cards else InlineQueryResultsButton(
         text=services.renderer.label("inline_no_match"), start_parameter=NO_MATCH_START)
-    await _answer(query, cards[:InlineQueryLimit.RESULTS], cache_time, button)
+    # With several languages the cards depend on the sender's language: not cached for all.
+    await _answer(query, cards[:InlineQueryLimit.RESULTS], cache_time, button,
+                  personal=services.languages is not None)
 
 
 async def chosen(update: Update, context: BotContext) -> None:
@@ -81,10 +83,10 @@ async def chosen(update: Update, context: BotContext) -> None:
 
 
 async def _answer(query: InlineQuery, cards: list[InlineQueryResultArticle], cache_time: int,
-                  button: InlineQueryResultsButton | None) -> None:
+                  button: InlineQueryResultsButton | None, personal: bool = False) -> None:
     """Send the cards; a query the user has already moved on from is not an error."""
     try:
-        await query.answer(cards, cache_time=cache_time, is_personal=False, button=button)
+        await query.answer(cards, cache_time=cache_time, is_personal=personal, button=button)
     except BadRequest as exc:
         if not any(needle in exc.message.lower() for needle in _HARMLESS):
             raise

@@ -23,11 +23,14 @@ def resolve(views: Views, action: Action | None) -> View | None:
         return views.section(action.arg, action.page)
     if action.kind == "g":
         return views.term(action.arg)
+    if action.kind == "l":  # the 🌐 button: the language list (None with English only)
+        return views.language_list
     if action.kind == "gl":
         return views.glossary(action.page)
     if action.kind == "f":  # feedback keeps the reader where they are: valid if the section is
         return views.section(action.arg)
     return None
+
 
 
 async def button(update: Update, context: BotContext) -> None:

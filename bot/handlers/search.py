@@ -38,7 +38,9 @@ async def command(update: Update, context: BotContext) -> None:
 
 
 async def _answer(update: Update, context: BotContext, words: str) -> None:
-    if await respond(update, context, words):  # crisis, feelings, small talk (in that order)
+    # Crisis, feelings, small talk (in that order), in the language being answered in.
+    language = context.lang if context.services.languages is not None else None
+    if await respond(update, context, words, language):
         return
     services = context.services
     if not await within_budget(update, context):

@@ -35,13 +35,25 @@ def language(update: Update) -> str:
     return language_bucket(user.language_code if user else None)
 
 
+def answer_language(context: BotContext) -> str:
+    """The two letters of the language the bot answers in (``zh-Hans`` -> ``zh``).
+
+    Counted instead of the app's language when several languages are served: what people read
+    in. Every served language is one of the usage log's fixed language buckets, so no bucket
+    is finer than before.
+    """
+    return context.lang.split("-")[0][:2].lower()
+
+
 def track(update: Update, context: BotContext, kind: str, section: str | None = None) -> None:
     """Hand one event to the usage log, if there is one; never raises into the handler."""
     recorder = context.services.usage
     if recorder is None:
         return
     user = update.effective_user
-    recorder.record(kind, section, chat_type=chat_type(update), language=language(update),
+    # With several languages served, the language of the answer is what is counted.
+    lang = language(update) if context.services.languages is None else answer_language(context)
+    recorder.record(kind, section, chat_type=chat_type(update), language=lang,
                     user_id=user.id if user else None)
 
 

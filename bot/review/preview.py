@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from telegram import InlineKeyboardMarkup
 from bot.app import build_services
 from bot.config import Settings
 from bot.content.keyboards import GLOSSARY_ID, Action, decode
+from bot.content.languages import SOURCE, load_languages
 from bot.content.loader import Section
 from bot.content.markdown import visible_text
 from bot.content.pictures import Picture
@@ -71,6 +72,7 @@ class SectionPage:
     picture: Picture | None = None  # sent before the first page
     picture_file: str = ""
     picture_caption: Markup | None = None  # Telegram HTML, checked when rendered
+    english: tuple[Bubble, ...] = ()  # a translation's English original, shown beside it
 
 
 def section_file(section_id: str) -> str:
@@ -78,8 +80,16 @@ def section_file(section_id: str) -> str:
     return f"section-{section_id}.html"
 
 
-def target(action: Action) -> str:
-    """The preview page (file and anchor) showing what a button with ``action`` opens."""
+def target(action: Action, lang: str = SOURCE) -> str:
+    """The preview page (file and anchor) showing what a button with ``action`` opens.
+
+    Each translation's site is a folder beside the English one (``ru/``), so a button of
+    another language (e.g. "Read in English") leads into that language's folder.
+    """
+    if action.lang != lang:
+        up = "../" if lang != SOURCE else ""
+        folder = "" if action.lang == SOURCE else f"{action.lang}/"
+        return up + folder + target(action, action.lang)
     if action.kind == "s":
         return f"{section_file(action.arg)}#page-{action.page}"
     if action.kind == "g":
@@ -92,9 +102,12 @@ def target(action: Action) -> str:
 class Preview:
     """Builds the preview site from the services the bot runs on."""
 
-    def __init__(self, services: Services, templates_dir: Path) -> None:
+    def __init__(self, services: Services, templates_dir: Path,
+                 english: Services | None = None, translations: tuple[str, ...] = ()) -> None:
         self.services = services
         self.templates_dir = templates_dir
+        self.english = english  # set for a translation: its pages are shown beside these
+        self.translations = translations  # the translations' folders, linked from the index
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=True,
@@ -105,7 +118,9 @@ class Preview:
 
     @cached_property
     def levels(self) -> dict[str, Levels]:
-        """Every section's reading grades, measured once."""
+        """Every section's reading grades, measured once (English only: English measures)."""
+        if self.services.lang != SOURCE:
+            return {}
         return {level.section_id: level for level in
                 measure_sections(self.services.content, self.services.renderer.markdown)}
 
@@ -119,6 +134,7 @@ class Preview:
             (out_dir / IMAGES / f"{name}.png").write_bytes(picture.png)
         order = list(sections.values())
         common = {"generated": dt.date.today().isoformat(), "stylesheet": STYLESHEET,
+                  "lang": self.services.lang, "translations": list(self.translations),
                   "section_file": section_file,
                   "about_file": section_file(ABOUT_ID) if ABOUT_ID in sections else None}
         for i, page in enumerate(order):
@@ -154,11 +170,15 @@ class Preview:
             node = content.sections[node.parent]
             trail.insert(0, node)
         text = "\n".join(visible_text(p.html) for p in pages)
+        english: tuple[Bubble, ...] = ()
+        if self.english is not None:
+            source = Preview(self.english, self.templates_dir)
+            english = tuple(source.section_page(self.english.content.sections[section.id]).pages)
         picture = self.services.pictures.for_section(section.id)
         return SectionPage(section, section_file(section.id), trail, pages, measure(text),
                            self.levels.get(section.id), picture,
                            f"{IMAGES}/{picture.name}.png" if picture else "",
-                           Markup(picture.caption) if picture else None)
+                           Markup(picture.caption) if picture else None, english)
 
     def word_lists(self) -> list[Bubble]:
         """The glossary page with each page of its word buttons (``/glossary``)."""
@@ -199,7 +219,8 @@ class Preview:
                     if action is None or resolve(views, action) is None:
                         out.append(Button(button.text, None, "broken"))
                     else:
-                        out.append(Button(button.text, target(action), "callback"))
+                        out.append(Button(button.text, target(action, self.services.lang),
+                                          "callback"))
                 else:
                     out.append(Button(button.text, None, "inert"))
             rows.append(out)
@@ -212,5 +233,14 @@ class Preview:
 
 def build_preview(settings: Settings, out_dir: Path) -> Path:
     """Load and render the content as the bot does, write the site; its index page."""
-    services = build_services(settings)
-    return Preview(services, settings.templates_dir / "preview").write(out_dir)
+    languages = load_languages(settings.locale_dir / "languages.yaml", settings.languages)
+    present = tuple(t for t in languages.known
+                    if t == SOURCE or (settings.content_dir.parent / t).is_dir())
+    templates = settings.templates_dir / "preview"
+    # English as it is served; every translation (served or not) beside its English.
+    index = Preview(build_services(settings), templates, translations=present[1:]).write(out_dir)
+    if len(present) > 1:
+        every = build_services(replace(settings, languages=present))
+        for lang, bundle in every.translations.items():
+            Preview(bundle, templates, english=every).write(out_dir / lang)
+    return index

@@ -104,15 +104,19 @@ class SearchIndex:
 
     @classmethod
     def build(cls, content: Content, words_path: Path, weights: Weights | None = None,
-              calibration: Calibration | None = None) -> SearchIndex:
-        """Index every section and glossary term of ``content``, with ``search.yaml``'s words."""
+              calibration: Calibration | None = None, mode: str = "stem:english"
+              ) -> SearchIndex:
+        """Index every section and glossary term of ``content``, with ``search.yaml``'s words.
+
+        ``mode`` is how the language splits text (``locale/languages.yaml``, ``search:``).
+        """
         search_words = load_search_words(words_path)
         texts: list[str] = []
         for s in content.sections.values():
             texts += [s.title, s.button, s.summary, s.body, *s.keywords, *s.notes]
         for t in content.terms.values():
             texts += [t.term, t.definition, *t.aliases]
-        lexicon = Lexicon(search_words, texts)
+        lexicon = Lexicon(search_words, texts, mode)
         keys: list[tuple[Kind, str]] = []
         fields: list[Fields] = []
         for section in content.walk():

@@ -55,13 +55,15 @@ class InlineResults:
         built: dict[InlineMatch, InlineQueryResultArticle] = {}
         for section in self.content.walk():
             match = InlineMatch("section", section.id)
-            html = self.renderer.render("inline_result", section=section, term=None)
+            html = self.renderer.render("inline_result", section=section, term=None,
+                                        translation=section.translation)
             built[match] = self._card(match, section.title, section.summary, html,
                                       bot_username, section.id)
         for term in self.content.terms.values():
             match = InlineMatch("term", term.key)
             html = self.renderer.render("inline_result",
-                                        section=self.content.sections[term.section], term=term)
+                                        section=self.content.sections[term.section], term=term,
+                                        translation=self.content.glossary_translation)
             title = self.renderer.label("inline_term_title", term=term.term)
             built[match] = self._card(match, title, term.definition, html, bot_username,
                                       term.section)
@@ -69,8 +71,10 @@ class InlineResults:
 
     def _card(self, match: InlineMatch, title: str, description: str, html: str,
               bot_username: str, section_id: str) -> InlineQueryResultArticle:
+        lang = self.renderer.lang  # a translated card opens the bot in its own language
+        payload = section_id if lang == "en" else f"{lang}-{section_id}"
         read_more = InlineKeyboardButton(self.renderer.label("read_more"),
-                                         url=create_deep_linked_url(bot_username, section_id))
+                                         url=create_deep_linked_url(bot_username, payload))
         return InlineQueryResultArticle(
             id=match.token,
             title=title,

@@ -25,6 +25,8 @@ from bot.content.loader import ContentError
 _WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*")
 _APOSTROPHES = str.maketrans("", "", "'’`")
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+# Runs of Han characters (Chinese has no spaces): split into overlapping character pairs.
+_HAN_RUN = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]+")
 MIN_FIX = 4  # shorter words are too easily mistaken for another word to be corrected
 MAX_FIX = 30  # longer "words" are not words
 FIXED_WORDS = 64  # spelling is fixed in this many words of a message; the rest are taken as typed
@@ -68,6 +70,37 @@ def words(text: str) -> list[str]:
     """Lower-case words of ``text``: "What's A&E?" -> ["whats", "a&e"]; "2cm" -> ["2", "cm"]."""
     text = _DIGIT_LETTER.sub(" ", text.casefold().translate(_APOSTROPHES))
     return _WORD.findall(text)
+
+
+def bigram_words(text: str, stop: re.Pattern[str] | None = None) -> list[str]:
+    """Words of ``text`` with Han runs as overlapping pairs: "我呕血" -> ["我呕", "呕血"].
+
+    ``stop`` (stop words of two or more characters: 什么, 请问) is cut out of the runs first,
+    so that pairs across a stop word ("么是" in "什么是") do not stand for words the text does
+    not have. One character is not cut: 的 and 是 are also parts of words (目的, 但是).
+    """
+    if stop is not None:
+        text = stop.sub(" ", text)
+    out: list[str] = []
+    for word in words(text):
+        if _HAN_RUN.fullmatch(word) is None:
+            parts = _HAN_RUN.split(word)
+            runs = _HAN_RUN.findall(word)
+            if not runs:
+                out.append(word)
+                continue
+            for i, part in enumerate(parts):  # Latin or digits mixed into Chinese: "ct检查"
+                if part:
+                    out.append(part)
+                if i < len(runs):
+                    out.extend(_pairs(runs[i]))
+            continue
+        out.extend(_pairs(word))
+    return out
+
+
+def _pairs(run: str) -> list[str]:
+    return [run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)]
 
 
 def load_search_words(path: Path) -> SearchWords:
@@ -121,13 +154,24 @@ def _rules(path: Path, data: dict[str, Any], key: str,
 class Lexicon:
     """Turns text into stemmed tokens, fixing spelling towards the words it knows."""
 
-    def __init__(self, search_words: SearchWords, texts: Iterable[str]) -> None:
-        self._stemmer = snowballstemmer.stemmer("english")
+    def __init__(self, search_words: SearchWords, texts: Iterable[str],
+                 mode: str = "stem:english") -> None:
+        """``mode``: ``stem:<snowball language>``, or ``bigrams`` for text without spaces."""
+        self._words = words
+        self._bigrams = mode == "bigrams"
+        if self._bigrams:
+            han = sorted((w for w in search_words.stopwords
+                          if len(w) > 1 and _HAN_RUN.fullmatch(w)),
+                         key=len, reverse=True)
+            cut = re.compile("|".join(map(re.escape, han))) if han else None
+            self._words = lambda text: bigram_words(text, cut)
+        self._stemmer = snowballstemmer.stemmer(
+            mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords
         self._same = search_words.same_as
         counts: Counter[str] = Counter()
         for text in (*texts, *search_words.texts()):
-            counts.update(words(text))
+            counts.update(self._words(text))
         self._counts = counts
         self._starts = frozenset(w[:3] for w in counts)  # how known words begin (see tokens)
         self._stems = {w: str(self._stemmer.stemWord(w)) for w in counts}
@@ -155,13 +199,15 @@ class Lexicon:
         """
         memo: dict[str, str] = {}  # word -> stem, for this text only: nothing typed is kept
         out = []
-        found = words(text)
+        found = self._words(text)
         fixed = self._fix(found[:FIXED_WORDS], memo) + [
             w for w in found[FIXED_WORDS:] if w[:3] in self._starts]
         for word in self._expand(fixed):
             stem = self._stem(word, memo)
+            # Without spaces, a pair the guide never uses is mostly two halves of two words.
+            unknown_pair = self._bigrams and word not in self._counts and _HAN_RUN.match(word)
             out.append(Token(word, stem, word.isdigit() or word in self._stop
-                             or stem in self._stop_stems))
+                             or stem in self._stop_stems or bool(unknown_pair)))
         self._stemmer.set_current("")  # the stemmer would otherwise hold the last word typed
         return out
 

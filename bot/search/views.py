@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.content.keyboards import Keyboards, StaticKeyboard, encode
+from bot.content.keyboards import Keyboards, StaticKeyboard
 from bot.content.loader import Content, ContentError, Section, Term
 from bot.content.render import Renderer
 from bot.content.views import View
@@ -30,6 +30,7 @@ class SearchViews:
             raise ContentError(f"search needs a section with id '{URGENT_ID}' for red flags")
         self.content = content
         self.renderer = renderer
+        self.keyboards = keyboards
         self._urgent = urgent
         self._urgent_blocks = renderer.markdown.blocks(urgent.body)
         menu = keyboards.main_menu()
@@ -71,19 +72,19 @@ class SearchViews:
         return View(html, self._keyboard(matches))
 
     def _keyboard(self, matches: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
-        label = self.renderer.label
+        label, cb = self.renderer.label, self.keyboards.cb
         rows = []
         for kind, key in matches:
             if kind == "term":
                 term = self.content.terms[key]
                 rows.append([InlineKeyboardButton(
                     label("glossary_term", term=term.label),
-                    callback_data=encode("g", term.key))])
+                    callback_data=cb("g", term.key))])
             else:
                 section = self.content.sections[key]
                 rows.append([InlineKeyboardButton(label("search_result", title=section.label),
-                                                  callback_data=encode("s", section.id))])
-        rows.append([InlineKeyboardButton(label("main_menu"), callback_data=encode("m"))])
+                                                  callback_data=cb("s", section.id))])
+        rows.append([InlineKeyboardButton(label("main_menu"), callback_data=cb("m"))])
         return StaticKeyboard(rows)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from markupsafe import Markup
 from telegram import InlineKeyboardButton
 
-from bot.content.keyboards import Keyboards, StaticKeyboard, encode
+from bot.content.keyboards import Keyboards, StaticKeyboard
 from bot.content.loader import Content, ContentError, Section, Term
 from bot.content.render import Renderer
 from bot.content.views import View
@@ -27,15 +27,18 @@ class ConversationViews:
     """Replies for every route but the search's own."""
 
     def __init__(self, content: Content, renderer: Renderer, keyboards: Keyboards,
-                 conversation: Conversation, help_view: View) -> None:
+                 conversation: Conversation, help_view: View,
+                 english_support: Section | None = None) -> None:
+        """``english_support``: for a translation, the English page, to find the same part."""
         support = content.sections.get(SUPPORT_ID)
         if support is None:
             raise ContentError(f"conversation needs a section with id '{SUPPORT_ID}'")
         self.content = content
         self.renderer = renderer
+        self._cb = keyboards.cb  # buttons carry this language, as every keyboard does
         self._menu = keyboards.main_menu()
         self._support_label = support.label
-        self._helplines = _part(renderer, support, HELPLINES)
+        self._helplines = _part(renderer, support, _heading(support, english_support))
         self._support_only = StaticKeyboard([[self._support_button()]])
         self._small_talk = {"help": help_view}
         for kind in ("greeting", "thanks", "goodbye", *WITH_SUPPORT):
@@ -74,14 +77,14 @@ class ConversationViews:
         rows = [[InlineKeyboardButton(
             label("glossary_term", term=item.label) if isinstance(item, Term)
             else label("search_result", title=item.label),
-            callback_data=encode("g", item.key) if isinstance(item, Term)
-            else encode("s", item.id))] for _, item in results]
+            callback_data=self._cb("g", item.key) if isinstance(item, Term)
+            else self._cb("s", item.id))] for _, item in results]
         rows += [[self._support_button()],
-                 [InlineKeyboardButton(label("main_menu"), callback_data=encode("m"))]]
+                 [InlineKeyboardButton(label("main_menu"), callback_data=self._cb("m"))]]
         return View(html, StaticKeyboard(rows))
 
     def _support_button(self) -> InlineKeyboardButton:
-        return InlineKeyboardButton(self._support_label, callback_data=encode("s", SUPPORT_ID))
+        return InlineKeyboardButton(self._support_label, callback_data=self._cb("s", SUPPORT_ID))
 
     def _render_crisis(self, conversation: Conversation, language: str) -> View:
         reply = conversation.crisis_reply(language)
@@ -89,6 +92,17 @@ class ConversationViews:
         # render() refuses a reply longer than one message: no crisis reply is ever cut.
         html = self.renderer.render("conversation_crisis", reply=reply, contacts=contacts)
         return View(html, self._support_only)
+
+
+def _heading(section: Section, english: Section | None) -> str:
+    """The heading of the help lines: a translation's heading in the same place as English's."""
+    if english is None:
+        return HELPLINES
+    ours = [line for line in section.body.splitlines() if line.startswith("## ")]
+    theirs = [line for line in english.body.splitlines() if line.startswith("## ")]
+    if HELPLINES in theirs and len(ours) == len(theirs):
+        return ours[theirs.index(HELPLINES)]
+    raise ContentError(f"{section.id}.md: needs the same '## ' headings as English, in order")
 
 
 def _part(renderer: Renderer, section: Section, heading: str) -> list[Markup]:

@@ -1,0 +1,60 @@
+"""Issue 14 on the real translations (content/ru, content/zh-Hans): red flags and search.
+
+The held-out lists (tests/data/redflags_<lang>.yaml) were written by the translator before the
+red-flag rules of each language's search.yaml, and committed first; nothing was tuned on them
+for red flags. Recall must be 100 %: a missed red flag is far worse than advice shown once too
+often. The topical questions in the same files are reported in the README (the Chinese pair
+splitting was adjusted after looking at them, so those figures are not held out).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.app import build_services
+from bot.config import PROJECT_ROOT, Settings
+from bot.context import Services
+from bot.review.check import check_all
+
+LANGS = ("ru", "zh-Hans")
+
+
+@pytest.fixture(scope="module")
+def real() -> Services:
+    return build_services(Settings(token="", languages=("en", *LANGS)))
+
+
+def _questions(lang: str) -> list[dict[str, Any]]:
+    path = PROJECT_ROOT / "tests" / "data" / f"redflags_{lang}.yaml"
+    return list(yaml.safe_load(path.read_text(encoding="utf-8"))["questions"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_red_flag_recall_is_complete_on_held_out_messages(real: Services, lang: str) -> None:
+    search = real.in_language(lang).search
+    questions = _questions(lang)
+    urgent = [q["q"] for q in questions if q.get("urgent")]
+    calm = [q["q"] for q in questions if not q.get("urgent")]
+    assert len(urgent) >= 20
+    assert [q for q in urgent if not search.answer(q, 3).urgent] == []
+    assert [q for q in calm if search.answer(q, 3).urgent] == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_typed_questions_find_their_sections(real: Services, lang: str) -> None:
+    search = real.in_language(lang).search
+    topical = [q for q in _questions(lang) if not q.get("urgent") and q.get("a")]
+    found = sum(1 for q in topical
+                if {m.ref for m in search.answer(q["q"], 3).matches} & set(q["a"]))
+    # Measured 15/16 (ru) and 11/16 (zh-Hans) with the FTS5 ranking; a floor, so a regression
+    # shows.
+    assert found >= {"ru": 14, "zh-Hans": 10}[lang]
+
+
+def test_check_passes_with_every_language_served() -> None:
+    problems, summary = check_all(Settings(token="", languages=("en", *LANGS)))
+    assert problems == []
+    assert "served: en, ru, zh-Hans" in summary
