@@ -10,11 +10,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import frontmatter
 import yaml
 
+from bot.content.fields import ContentError as ContentError
+from bot.content.fields import as_str_tuple
+from bot.content.picture_ref import PictureRef, picture_ref
 from bot.content.provenance import Translation
 
 ROOT_ID = "menu"
@@ -27,9 +29,6 @@ REQUIRED_KEYS = ("id", "command", "title", "parent", "order", "summary", "keywor
                  "last_reviewed")
 
 
-class ContentError(ValueError):
-    """The content folder is inconsistent; the message names the file and the problem."""
-
 
 @dataclass(frozen=True)
 class Source:
@@ -37,15 +36,6 @@ class Source:
 
     title: str
     url: str = ""
-
-
-@dataclass(frozen=True)
-class PictureRef:
-    """A section's picture: an SVG file in the content folder, what it shows, its sources."""
-
-    file: Path
-    caption: str
-    sources: tuple[str, ...]
 
 
 @dataclass
@@ -140,14 +130,6 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
-def _as_str_tuple(value: Any, where: str, key: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ContentError(f"{where}: '{key}' must be a list of strings")
-    return tuple(value)
-
-
 def _load_section(path: Path) -> Section:
     where = path.name
     try:
@@ -184,38 +166,18 @@ def _load_section(path: Path) -> Section:
         order=meta["order"],
         summary=meta["summary"].strip(),
         body=post.content.strip(),
-        keywords=_as_str_tuple(meta.get("keywords"), where, "keywords"),
+        keywords=as_str_tuple(meta.get("keywords"), where, "keywords"),
         sources=tuple(sources),
         last_reviewed=str(reviewed),
         button=str(meta.get("button") or "").strip(),
-        see_also=_as_str_tuple(meta.get("see_also"), where, "see_also"),
+        see_also=as_str_tuple(meta.get("see_also"), where, "see_also"),
         origin=str(meta.get("origin") or "seed"),
         seed_span=(span[0], span[1]) if span else None,
-        corrections=_as_str_tuple(meta.get("corrections"), where, "corrections"),
-        notes=_as_str_tuple(meta.get("notes"), where, "notes"),
-        picture=_picture(meta.get("picture"), path),
+        corrections=as_str_tuple(meta.get("corrections"), where, "corrections"),
+        notes=as_str_tuple(meta.get("notes"), where, "notes"),
+        picture=picture_ref(meta.get("picture"), path),
         path=path,
     )
-
-
-def _picture(raw: Any, path: Path) -> PictureRef | None:
-    """``picture: {file: images/x.svg, caption: ..., sources: [...]}``, checked."""
-    if raw is None:
-        return None
-    where = path.name
-    if not isinstance(raw, dict) or not isinstance(raw.get("file"), str):
-        raise ContentError(f"{where}: 'picture' needs a 'file' (an .svg in the content folder)")
-    file = (path.parent / raw["file"]).resolve()
-    if file.suffix != ".svg" or not file.is_file() or path.parent.resolve() not in file.parents:
-        raise ContentError(f"{where}: picture file {raw['file']!r} is not an .svg file in the "
-                           "content folder")
-    caption = raw.get("caption")
-    if not isinstance(caption, str) or not caption.strip():
-        raise ContentError(f"{where}: the picture needs a 'caption' saying what it shows")
-    sources = _as_str_tuple(raw.get("sources"), where, "picture sources")
-    if not sources:
-        raise ContentError(f"{where}: the picture needs the 'sources' it follows")
-    return PictureRef(file, " ".join(caption.split()), sources)
 
 
 def _load_terms(path: Path) -> dict[str, Term]:
@@ -240,8 +202,8 @@ def _load_terms(path: Path) -> dict[str, Term]:
             term=raw["term"].strip(),
             definition=raw["definition"].strip(),
             section=raw["section"],
-            aliases=_as_str_tuple(raw.get("aliases"), path.name, "aliases"),
-            sources=_as_str_tuple(raw.get("sources"), path.name, "sources"),
+            aliases=as_str_tuple(raw.get("aliases"), path.name, "aliases"),
+            sources=as_str_tuple(raw.get("sources"), path.name, "sources"),
             button=str(raw.get("button") or "").strip(),
         )
     return terms

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import resvg_py
 
-from bot.content.loader import Content, PictureRef
+from bot.content.loader import Content
+from bot.content.picture_ref import PictureRef
 from bot.content.markdown import visible_length
 from bot.content.render import Renderer, RenderError
 
