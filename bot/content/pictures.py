@@ -17,8 +17,8 @@ from pathlib import Path
 import resvg_py
 
 from bot.content.loader import Content
-from bot.content.picture_ref import PictureRef
 from bot.content.markdown import visible_length
+from bot.content.picture_ref import PictureRef
 from bot.content.render import Renderer, RenderError
 
 RENDER_WIDTH = 1000  # pixels: sharp on a phone, and Telegram keeps up to 1280
