@@ -42,10 +42,12 @@ class Entry:
 
 @dataclass
 class Tracker:
-    """Pending updates for ``getUpdates`` plus the call-to-update matching."""
+    """Pending updates for ``getUpdates`` (or, with ``on_update``, handed to a webhook sender)
+    plus the call-to-update matching."""
 
     on_release: Callable[[], None] = lambda: None
     on_answer: Callable[[Entry], None] = lambda entry: None
+    on_update: Callable[[dict[str, Any], bytes], None] | None = None  # webhook: push it
     pending: deque[tuple[int, bytes]] = field(default_factory=deque)
     entries: list[Entry] = field(default_factory=list)
     next_update_id: int = 1
@@ -76,6 +78,9 @@ class Tracker:
             self._messages[(chat, message_id)] = entry
             if "message" in update:
                 self._open[chat].append(entry)
+        if self.on_update is not None:
+            self.on_update(update, payload)
+            return entry
         self.pending.append((update["update_id"], payload))
         self.on_release()
         return entry
