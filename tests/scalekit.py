@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -46,6 +47,7 @@ class Balancer:
     port: int = field(default_factory=free_port)
     sent_to: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     unanswered: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    arrived: dict[int, float] = field(default_factory=dict)  # update id -> first request's time
     _next: int = 0
 
     @property
@@ -74,6 +76,7 @@ class Balancer:
     async def _proxy(self, session: aiohttp.ClientSession, request: web.Request) -> web.Response:
         body = await request.read()
         update_id = int(json.loads(body)["update_id"])
+        self.arrived.setdefault(update_id, time.monotonic())
         headers = {k: v for k, v in request.headers.items()
                    if k in ("Content-Type", SECRET_HEADER)}
         for _ in range(len(self.backends)):
