@@ -65,7 +65,7 @@ def settings_for(config: Config, args: argparse.Namespace) -> argparse.Namespace
         return argparse.Namespace(**vars(args) | {
             "max_seconds": args.rate_updates / args.rate + 10})
     return argparse.Namespace(**vars(args) | {"rate": None, "rtt_ms": 0.0,
-                                              "max_seconds": args.max_seconds or 40.0})
+                                              "max_seconds": args.max_seconds or 60.0})
 
 
 @contextmanager
