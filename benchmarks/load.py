@@ -241,7 +241,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                       help="webhook: polling against 1 and 2 webhook workers on PostgreSQL + "
                            "Redis, fed by a Telegram-like sender (the figures of issue 13); its "
                            "defaults: --updates 3000 --rate 200 --rtt-ms 50 --repeat 1")
-    hook.add_argument("--rate-updates", type=int, default=3000,
+    hook.add_argument("--rate-updates", type=int, default=2000,
                       help="updates of the run at --rate (webhook mode)")
     hook.add_argument("--max-connections", type=int, default=40,
                       help="queues the sender keeps in flight (Telegram's default: 40)")
