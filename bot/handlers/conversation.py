@@ -13,7 +13,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.send import reply
 from bot.handlers.track import track
-from bot.search.conversation.route import SEARCH, route
+from bot.search.conversation.route import SEARCH, Route, route
 
 MAX_TOPICS = 3  # as many topics as the search shows
 
@@ -44,3 +44,27 @@ async def respond(update: Update, context: BotContext, words: str,
     track(update, context, decided.kind)
     await reply(update, view)
     return True
+
+
+def alarm(context: BotContext, words: str) -> Route | None:
+    """The route of ``words`` if they call for the crisis contacts (a crisis, or the risk tier),
+    else None. For replies that are not a typed message's: edits and inline queries."""
+    services = context.services
+    conversation = services.conversation
+    if conversation is None or services.conversation_views is None:
+        return None
+    language = context.lang if services.languages is not None else conversation.default
+    decided = route(words, language, conversation, services.search)
+    return decided if decided.kind == "crisis" or decided.risk else None
+
+
+async def crisis_on_edit(update: Update, context: BotContext, words: str) -> Route | None:
+    """An edited message that reads as a crisis gets the crisis reply (edits are otherwise not
+    answered): the person may have changed "what is ascites" into something else entirely."""
+    decided = alarm(context, words)
+    views = context.services.conversation_views
+    if decided is None or views is None:
+        return None
+    track(update, context, "crisis")
+    await reply(update, views.crisis(decided.language))
+    return decided

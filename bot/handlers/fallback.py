@@ -11,6 +11,8 @@ from __future__ import annotations
 from telegram import Chat, Update
 
 from bot.context import BotContext
+from bot.handlers.conversation import crisis_on_edit
+from bot.handlers.groups import GROUP_TYPES, addressed, words_for_bot
 from bot.handlers.send import reply
 from bot.handlers.track import track
 
@@ -40,6 +42,20 @@ async def unsupported(update: Update, context: BotContext) -> None:
 
 
 async def edited(update: Update, context: BotContext) -> None:
-    """An edited message: never answered twice; in private, say how to get an answer."""
+    """An edited message: never answered twice; in private, say how to get an answer.
+
+    Except a crisis: an edit that reads as one (crisis or risk tier) gets the crisis reply, in
+    private and in a group when the edited message speaks to the bot. Other edits of questions
+    are not answered again (the note in private says to send it anew).
+    """
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is not None and message.text and chat is not None and (
+            chat.type == Chat.PRIVATE
+            or (chat.type in GROUP_TYPES and addressed(message, context.bot.bot))):
+        decided = await crisis_on_edit(update, context, words_for_bot(message.text,
+                                                                      context.bot.bot))
+        if decided is not None and decided.kind == "crisis":
+            return
     if _private(update):
         await reply(update, context.services.views.edited)
