@@ -82,10 +82,18 @@ def test_every_message_on_both_lists_gets_the_contacts_first(services: Services)
 
 
 def test_few_real_topic_questions_get_the_contacts_first(services: Services) -> None:
-    """The risk tier's cost: real questions that mention dying get the contacts above the answer
-    (14 of 139 when it was written: prognosis questions, mostly). A false alarm is accepted."""
+    """The risk tier's cost: real questions that mention dying get the contacts above the answer.
+
+    13 of 139 when the tier was written (6 of 73 on the dev half, 7 of 66 on the test half), most
+    through a forgiven typo ("dear" read as "dead", "done" as "gone"); with typos forgiven only
+    from six letters (chosen on the dev half) 0 dev and 4 test ("a death sentence"). A false alarm
+    is accepted; these hold it from growing.
+    """
     assert services.conversation is not None
     questions = yaml.safe_load(REAL.read_text(encoding="utf-8"))["questions"]
-    flagged = sum(route(q["q"], "en", services.conversation, services.search).risk
-                  for q in questions)
-    assert flagged <= 15
+    flagged: Counter[str] = Counter()
+    for question in questions:
+        flagged[question["half"]] += route(question["q"], "en", services.conversation,
+                                           services.search).risk
+    assert flagged["dev"] == 0
+    assert flagged["test"] <= 4
