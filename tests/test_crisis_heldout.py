@@ -97,3 +97,27 @@ def test_few_real_topic_questions_get_the_contacts_first(services: Services) -> 
                                            services.search).risk
     assert flagged["dev"] == 0
     assert flagged["test"] <= 4
+
+
+def report(services: Services, name: str) -> str:
+    """One list's figures per language: crisis alone, crisis + risk, near-miss false alarms."""
+    lines = [name]
+    for with_risk in (False, True):
+        found, false_alarms = recall(services, name, with_risk=with_risk)
+        data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["messages"]
+        totals = Counter(LANGUAGE[m["lang"]] for m in data if m["crisis"])
+        near = Counter(LANGUAGE[m["lang"]] for m in data if not m["crisis"])
+        tier = "crisis + risk" if with_risk else "crisis alone"
+        lines.append(f"  {tier}: " + ", ".join(
+            f"{lang} {round(found[lang] * totals[lang])}/{totals[lang]}" for lang in totals)
+            + "; near-miss false alarms " + ", ".join(
+            f"{lang} {false_alarms.get(lang, 0)}/{near[lang]}" for lang in near))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m tests.test_crisis_heldout crisis_heldout3.yaml
+    import sys
+
+    built = build_services(Settings(token=TOKEN))
+    for list_name in sys.argv[1:] or ("crisis_heldout.yaml", "crisis_heldout2.yaml"):
+        print(report(built, list_name))
