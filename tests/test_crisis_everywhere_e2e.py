@@ -129,3 +129,6 @@ async def test_a_crisis_inline_query_puts_the_crisis_contacts_on_top(fake: FakeB
     ordinary = await ask_inline(fake, "pet ct")
     assert ordinary
     assert all(card["id"] != "crisis" for card in ordinary)
+    await bot.wait_for_log("ready as")
+    for words in ("end my life", "die from", "умереть"):
+        assert words not in bot.log()  # the queries are read and dropped, never logged

@@ -1,9 +1,11 @@
 """Typed messages that are not (only) a question: crisis, feelings and small talk.
 
-:func:`respond` is called first for every typed message, private or ``/search`` in a group. It
-follows the order of precedence of :mod:`bot.search.conversation.route`, answers what is its own
-and returns False for the search to answer (red flags first, then topics, then no match). The
-message is read and dropped; the usage log gets only the kind (``crisis``, ``greeting``, …).
+:func:`respond` is called first for every typed message: private, and in a group ``/search`` or
+a message that names or replies to the bot. It follows the order of precedence of
+:mod:`bot.search.conversation.route`, answers what is its own and returns False for the search
+to answer (red flags first, then topics, then no match). Edits and inline queries are read for
+a crisis only (:func:`alarm`). The message is read and dropped; the usage log gets only the kind
+(``crisis``, ``greeting``, …).
 """
 
 from __future__ import annotations
