@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
-from tests.botproc import BotProcess
+from tests.botproc import BotProcess, running_bot
 from tests.fakeapi import (
     Call,
     FakeBotAPI,
@@ -62,6 +63,9 @@ async def test_a_group_message_naming_the_bot_is_read_for_crisis_and_answered_th
     # Red flags come first there too.
     urgent = await send(fake, mention("dads skin has gone yellow"), GROUP["id"])
     assert urgent.result["text"].startswith("🚨 When to get help urgently")
+    # The bot's name alone: how to ask, as for /search alone.
+    alone = await send(fake, mention(""), GROUP["id"])
+    assert alone.result["text"].startswith("Search this guide in your own words")
 
 
 async def test_a_reply_to_the_bot_in_a_group_is_read_like_a_private_message(
@@ -132,3 +136,17 @@ async def test_a_crisis_inline_query_puts_the_crisis_contacts_on_top(fake: FakeB
     await bot.wait_for_log("ready as")
     for words in ("end my life", "die from", "умереть"):
         assert words not in bot.log()  # the queries are read and dropped, never logged
+
+
+async def test_with_every_language_served_the_crisis_card_is_in_the_writers_language(
+        fake: FakeBotAPI, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path, env={"BOT_LANGUAGES": "en,ru,zh-Hans"}):
+        russian = (await ask_inline(fake, "не хочу больше жить"))[0]
+        assert russian["id"] == "crisis"
+        assert "8-800-2000-122" in russian["input_message_content"]["message_text"]
+        assert russian["reply_markup"]["inline_keyboard"][0][0]["url"].endswith(
+            "?start=ru-support")
+        chinese = (await ask_inline(fake, "我不想活了"))[0]
+        assert chinese["id"] == "crisis"
+        assert "12356" in chinese["input_message_content"]["message_text"]
+        assert "120" in chinese["input_message_content"]["message_text"]
