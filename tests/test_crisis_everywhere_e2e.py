@@ -19,6 +19,7 @@ from tests.fakeapi import (
     group_chat,
     inline_query_update,
     message_update,
+    photo_update,
     private_chat,
 )
 from tests.test_conversation_e2e import CRISIS_TOP, contacts_first
@@ -96,6 +97,21 @@ async def test_an_edit_that_reads_as_a_crisis_gets_the_crisis_reply(fake: FakeBo
     fake.push_update(message_update("i want to end my life", chat=GROUP, edited=True))
     in_group = message_update(f"@{BOT} i want to end my life", chat=GROUP, edited=True)
     contacts_first((await send(fake, in_group, GROUP["id"])).result["text"])
+    assert len(sent_to(fake, GROUP["id"], mark)) == 1
+
+
+async def test_a_caption_that_reads_as_a_crisis_gets_the_crisis_reply(fake: FakeBotAPI,
+                                                                      bot: BotProcess) -> None:
+    chat = private_chat(1001)
+    photo = await send(fake, photo_update("i want to end my life", chat=chat), chat["id"])
+    contacts_first(photo.result["text"])
+    plain = await send(fake, photo_update("my scan", chat=chat), chat["id"])
+    assert not plain.result["text"].startswith(CRISIS_TOP)  # the usual "send text" answer
+    mark = fake.mark()
+    fake.push_update(photo_update("i want to end my life", chat=GROUP))  # not to the bot
+    named = await send(fake, photo_update(f"@{BOT} i cant go on, i want to die", chat=GROUP),
+                       GROUP["id"])
+    contacts_first(named.result["text"])
     assert len(sent_to(fake, GROUP["id"], mark)) == 1
 
 

@@ -60,9 +60,10 @@ def alarm(context: BotContext, words: str) -> Route | None:
     return decided if decided.kind == "crisis" or decided.risk else None
 
 
-async def crisis_on_edit(update: Update, context: BotContext, words: str) -> Route | None:
-    """An edited message that reads as a crisis gets the crisis reply (edits are otherwise not
-    answered): the person may have changed "what is ascites" into something else entirely."""
+async def crisis_only(update: Update, context: BotContext, words: str) -> Route | None:
+    """The crisis reply, if ``words`` read as a crisis (or the risk tier), for messages that
+    are otherwise not answered in full: edits (the person may have changed "what is ascites"
+    into something else entirely) and captions. The route, or None if nothing was sent."""
     decided = alarm(context, words)
     views = context.services.conversation_views
     if decided is None or views is None:

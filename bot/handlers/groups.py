@@ -33,7 +33,7 @@ def addressed(message: Message, bot: User) -> bool:
     replied = message.reply_to_message
     if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
         return True
-    text = message.text or ""
+    text = message.text or message.caption or ""
     return bool(bot.username) and _mention(bot.username).search(text) is not None
 
 
