@@ -57,7 +57,9 @@ def check_all(settings: Settings) -> tuple[list[str], str]:
             pictures, unlabelled = picture_parity.compare(services, bundle)
             problems += found + pictures
             warnings += warned + unlabelled
-    problems += glyphs.problems(services)  # every label drawable: no empty boxes
+    unfit, boxes = glyphs.problems(services)  # every label drawable: no empty boxes
+    problems += unfit
+    warnings += boxes
     # Reading grades are measured in English, the source (the measures are English ones).
     levels = measure_sections(services.content, services.renderer.markdown)
     problems += level_problems(levels)
