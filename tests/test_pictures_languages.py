@@ -8,6 +8,7 @@ by a shipped font (DejaVu has Cyrillic, the Noto Sans CJK SC subset the Chinese)
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from datetime import date
@@ -17,7 +18,7 @@ import frontmatter
 import pytest
 import resvg_py
 
-from bot.app import build_services
+from bot.app import build_application, build_services
 from bot.config import PROJECT_ROOT, Settings
 from bot.content.pictures import FONT_FILES, render_svg
 from bot.context import Services
@@ -25,8 +26,10 @@ from bot.review import glyphs, picture_parity
 from bot.review.check import check_all
 from bot.usage import stats
 from bot.usage.chart import chart_png, chart_svg
+from bot.usage.log import UsageLog
 from tests.langkit import content_tree
 from tests.pngcheck import png_dimensions
+from tests.recording import RecordingRequest, chat, feed, message, user
 
 LANGS = ("ru", "zh-Hans")
 CONTENT = PROJECT_ROOT / "content"
@@ -189,3 +192,30 @@ def test_the_chart_in_the_admins_language(real: Services) -> None:
     assert "每天的互动" in zh
     assert "12月1日" in zh
     assert len(set(pngs.values())) == 3
+
+
+async def test_the_admin_gets_stats_in_the_language_of_their_app(real: Services,
+                                                                 tmp_path: Path) -> None:
+    """Negotiated as any update (``language_code``); nothing about the admin is stored."""
+    settings = Settings(token="123:abc", db_path=tmp_path / "usage.sqlite3",
+                        admin_ids=frozenset({999}), languages=("en", *LANGS))
+    request = RecordingRequest()
+    usage = UsageLog.from_settings(settings)
+    services = dataclasses.replace(real, settings=settings, usage=usage)
+    application = build_application(settings, request=request, services=services)
+    async with application:
+        await application.post_init(application)  # type: ignore[misc]
+        try:
+            for i in range(12):
+                usage.record("command", "colorectal", chat_type="private", language="ru",
+                             user_id=i)
+            for code, words in (("ru-RU", "Чаще всего читали"), ("zh-CN", "最常阅读"),
+                                ("en-GB", "Most read")):
+                await feed(application, message("/stats", chat_=chat(999),
+                                                extra={"from": user(999, code)}))
+                text = request.sent("sendMessage")[-1].params["text"]
+                assert words in text
+                caption = request.sent("sendPhoto")[-1].params["caption"]
+                assert ("most-read" in caption) == (code == "en-GB")
+        finally:
+            await application.post_shutdown(application)  # type: ignore[misc]
