@@ -4,8 +4,9 @@ A section's front matter may name a picture (``picture: {file, caption, sources}
 sends it with ``sendPhoto`` before the section's text. The PNG is rendered here once per file
 (sections may share one), its caption rendered from ``templates/picture_caption.html.j2``.
 Telegram answers an upload with a ``file_id``; :class:`PhotoIds` keeps it in memory, keyed by the
-picture's name, so each picture is uploaded once per running bot. A ``file_id`` identifies the
-picture, never a person.
+picture's name (``blood_routes``; a translated one ``blood_routes-ru``, while a translated page
+without its own SVG shares the English upload), so each picture is uploaded once per running
+bot. A ``file_id`` identifies the picture, never a person.
 """
 
 from __future__ import annotations
