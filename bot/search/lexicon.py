@@ -20,6 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Prefix
 
 from bot.content.loader import ContentError
+from bot.search import cjk
 
 # Word characters; "&" joins "A&E" into one word, apostrophes vanish ("what's" -> "whats").
 _WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*")
@@ -156,7 +157,8 @@ class Lexicon:
 
     def __init__(self, search_words: SearchWords, texts: Iterable[str],
                  mode: str = "stem:english") -> None:
-        """``mode``: ``stem:<snowball language>``, or ``bigrams`` for text without spaces."""
+        """``mode``: ``stem:<snowball language>``; ``bigrams`` or ``segment`` (Chinese, jieba) for
+        text without spaces."""
         self._words = words
         self._bigrams = mode == "bigrams"
         if self._bigrams:
@@ -165,6 +167,14 @@ class Lexicon:
                          key=len, reverse=True)
             cut = re.compile("|".join(map(re.escape, han))) if han else None
             self._words = lambda text: bigram_words(text, cut)
+        # The lexicon the word rules (red flags, care-team questions) read messages with.
+        self.rules: Lexicon = self
+        if mode == cjk.MODE:  # Chinese cut into words by a dictionary (bot/search/cjk.py) ...
+            texts = list(texts)
+            segmenter = cjk.Segmenter()
+            self._words = lambda text: segmenter.words(words(text))
+            # ... while the rules, written and measured as character pairs, keep reading pairs.
+            self.rules = Lexicon(search_words, texts, "bigrams")
         self._stemmer = snowballstemmer.stemmer(
             mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords
