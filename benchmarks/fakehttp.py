@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from email.parser import BytesParser
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 # Parameters python-telegram-bot sends JSON-encoded inside form fields.
 _JSON_PARAMS = frozenset({"reply_markup", "reply_parameters", "results", "commands", "scope",
@@ -32,6 +33,12 @@ def decode_params(body: bytes, content_type: str) -> dict[str, Any]:
     if "json" in content_type:
         loaded = json.loads(body)
         return loaded if isinstance(loaded, dict) else {}
+    if content_type.startswith("multipart/"):  # an upload (sendPhoto): its fields, not files
+        form = BytesParser().parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n"
+                                        + body)
+        fields = {part.get_param("name", header="content-disposition"): part.get_payload(
+            decode=True) for part in form.get_payload() if not part.get_filename()}
+        body = urlencode({k: v for k, v in fields.items() if isinstance(k, str)}).encode()
     params: dict[str, Any] = dict(parse_qsl(body.decode(), keep_blank_values=True))
     for key in _JSON_PARAMS & params.keys():
         params[key] = json.loads(params[key])

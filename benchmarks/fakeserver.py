@@ -8,12 +8,16 @@ arrived. It talks to :mod:`benchmarks.load` through JSON lines: on stdout the ev
 figures); on stdin ``go`` starts the measured run. A warm-up first sends a few updates of every
 kind; kinds the bot leaves unanswered (inline queries while there is no inline handler) are then
 not waited for, and are reported apart.
+
+With ``--webhook URL`` it pushes the updates there through the scale-out tests' Telegram-like
+sender (:class:`tests.sender.TelegramSender`), once ``webhook`` on stdin says workers listen.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import sys
@@ -24,6 +28,7 @@ from benchmarks.fakehttp import Connection, serve
 from benchmarks.tracker import Entry, Tracker, summary
 from benchmarks.workload import BOT_USER, DATE, GET_ME
 from tests.fakeapi import parse_html
+from tests.sender import TelegramSender
 
 _TRUE = b'{"ok":true,"result":true}'
 
@@ -56,7 +61,10 @@ class FakeTelegram:
         self.tracker.on_call(method, params, now)
         if method == "getme":
             payload = json.dumps({"ok": True, "result": GET_ME}).encode()
-        elif method in ("sendmessage", "editmessagetext"):
+        elif method == "setwebhook":
+            emit({"event": "set_webhook"})
+            payload = _TRUE
+        elif method in ("sendmessage", "editmessagetext", "sendphoto"):
             payload = json.dumps({"ok": True, "result": self._message(method, params)}).encode()
         else:
             payload = _TRUE
@@ -71,7 +79,7 @@ class FakeTelegram:
     def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = params.get("chat_id", 0)
         chat = self.tracker.chats.get(chat_id) or {"id": chat_id, "type": "private"}
-        text = str(params.get("text", ""))
+        text = str(params.get("text", params.get("caption", "")))
         plain, entities = self._render(text) if params.get("parse_mode") == "HTML" else (text, [])
         editing = method == "editmessagetext"
         message: dict[str, Any] = {
@@ -83,6 +91,8 @@ class FakeTelegram:
             message["reply_markup"] = params["reply_markup"]
         if editing:
             message["edit_date"] = DATE + 1
+        if method == "sendphoto":  # a picture: uploaded once, then sent by this file_id
+            message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 9, "height": 6}]
         reply = params.get("reply_parameters")
         if isinstance(reply, dict):
             quoted = self.tracker.quoted(chat_id, reply.get("message_id", 0))
@@ -91,8 +101,7 @@ class FakeTelegram:
         return message
 
     def _render(self, html: str) -> tuple[str, list[dict[str, Any]]]:
-        """Plain text and entities of an HTML message, parsed once per distinct message (bots
-        send the same screens again and again)."""
+        """Plain text and entities of an HTML message, parsed once per distinct message."""
         if html not in self._rendered:
             self._rendered[html] = parse_html(html)
         return self._rendered[html]
@@ -231,7 +240,7 @@ def emit(event: dict[str, Any]) -> None:
 
 
 async def main(args: argparse.Namespace, workload: dict[str, Any]) -> None:
-    """Serve, warm the bot up, wait for ``go``, run, report."""
+    """Serve; once the bot polls (or its workers listen), measure."""
     loop = asyncio.get_running_loop()
     assert abs(loop.time() - time.monotonic()) < 0.01, "timestamps assume the loop's clock"
     reader = asyncio.StreamReader()
@@ -240,7 +249,21 @@ async def main(args: argparse.Namespace, workload: dict[str, Any]) -> None:
     fake = FakeTelegram(tracker, args.rtt_ms / 1000)
     server = await serve(fake.handle)
     emit({"event": "listening", "port": server.sockets[0].getsockname()[1]})
-    await fake.polling.wait()
+    async with contextlib.AsyncExitStack() as stack:
+        if args.webhook:
+            sender = TelegramSender(args.webhook, max_connections=args.max_connections)
+            tracker.on_update = (await stack.enter_async_context(sender.open())).put
+            await reader.readline()  # "webhook": every worker listens
+            fake.first_poll = time.monotonic()
+        else:
+            await fake.polling.wait()
+        await measure(fake, workload, args, reader)
+    server.close()
+
+
+async def measure(fake: FakeTelegram, workload: dict[str, Any], args: argparse.Namespace,
+                  reader: asyncio.StreamReader) -> None:
+    """Warm the bot up, wait for ``go``, run, report."""
     emit({"event": "polling", "at": fake.first_poll})
     quiet = 0.25 + 4 * fake.rtt
     warm = Run(fake, workload["warmup"], 1, rate=None, window=len(workload["warmup"]),
@@ -255,7 +278,6 @@ async def main(args: argparse.Namespace, workload: dict[str, Any]) -> None:
         run.begin()
         emit({"event": "done", "figures": await run.finished})
         await reader.readline()  # the orchestrator closes stdin when the bot is gone
-    server.close()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -267,6 +289,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--window", type=int, default=256)
     parser.add_argument("--max-seconds", type=float, default=20.0)
     parser.add_argument("--warmup-seconds", type=float, default=4.0)
+    parser.add_argument("--webhook", default=None, help="push updates to this webhook URL")
+    parser.add_argument("--max-connections", type=int, default=40)
     return parser.parse_args(argv)
 
 

@@ -42,10 +42,12 @@ class Entry:
 
 @dataclass
 class Tracker:
-    """Pending updates for ``getUpdates`` plus the call-to-update matching."""
+    """Pending updates for ``getUpdates`` (or, with ``on_update``, handed to a webhook sender)
+    plus the call-to-update matching."""
 
     on_release: Callable[[], None] = lambda: None
     on_answer: Callable[[Entry], None] = lambda entry: None
+    on_update: Callable[[dict[str, Any], bytes], None] | None = None  # webhook: push it
     pending: deque[tuple[int, bytes]] = field(default_factory=deque)
     entries: list[Entry] = field(default_factory=list)
     next_update_id: int = 1
@@ -56,6 +58,7 @@ class Tracker:
     _queries: dict[str, Entry] = field(default_factory=dict)
     _messages: dict[tuple[int, int], Entry] = field(default_factory=dict)
     _open: defaultdict[int, deque[Entry]] = field(default_factory=lambda: defaultdict(deque))
+    _taps: dict[int, Entry] = field(default_factory=dict)  # a chat's last button tap
 
     def release(self, item: dict[str, Any], now: float, *, expected: bool = True,
                 run: int = 0) -> Entry:
@@ -76,6 +79,11 @@ class Tracker:
             self._messages[(chat, message_id)] = entry
             if "message" in update:
                 self._open[chat].append(entry)
+            else:
+                self._taps[chat] = entry
+        if self.on_update is not None:
+            self.on_update(update, payload)
+            return entry
         self.pending.append((update["update_id"], payload))
         self.on_release()
         return entry
@@ -122,11 +130,13 @@ class Tracker:
             message_id = reply.get("message_id")
         message_id = message_id or params.get("reply_to_message_id")
         entry = self._messages.get((chat, message_id)) if message_id else None
-        if method != "sendmessage":
+        if method not in ("sendmessage", "sendphoto"):
             return entry
         waiting = self._open.get(chat)
-        if entry is None and waiting:
-            entry = waiting[0]
+        if entry is None:  # the oldest unanswered message, or else the chat's last tap
+            entry = waiting[0] if waiting else self._taps.get(chat)
+        if method == "sendphoto":  # a section's picture: its text follows and closes the entry
+            return entry
         if entry is not None and waiting and entry in waiting:
             waiting.remove(entry)
             if not waiting:

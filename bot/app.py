@@ -238,7 +238,7 @@ def forced_exit(app: Application) -> NoReturn:  # type: ignore[type-arg]
         try:
             written = usage.write_left_behind()
             log.warning("second signal: %d queued usage records written; exiting now", written)
-        except (sqlite3.Error, OSError) as exc:
+        except (*usage.store.faults, sqlite3.Error, OSError) as exc:
             log.error("second signal: the usage queue could not be written (%s)", exc)
             code = 1
     logging.shutdown()

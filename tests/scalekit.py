@@ -1,10 +1,7 @@
-"""Several webhook workers as Telegram would reach them: a Telegram-like sender and a balancer.
+"""Several webhook workers as Telegram would reach them: a balancer and the workers.
 
-:class:`TelegramSender` delivers updates the way the Bot API server does (``WebhookActor.cpp``):
-each update belongs to a queue (a message to its chat, a button tap or an inline query to its
-sender); at most one update per queue is in flight; up to ``max_connections`` queues at once;
-a non-2xx answer or a time-out is retried at once, then after 2, 4, 8 … seconds (scaled here by
-``delay_scale``), honouring ``Retry-After``, until the update is answered.
+The Telegram-like sender that feeds them is :class:`tests.sender.TelegramSender`; workers are
+``python -m bot run`` in webhook mode (:func:`start_worker`, :func:`workers`).
 
 :class:`Balancer` spreads requests over the workers one request at a time, like the README's
 nginx upstream: keep-alive connections, a request that could not be sent (connection refused)
@@ -20,21 +17,19 @@ import os
 import signal
 import socket
 import sys
-from collections import defaultdict, deque
+import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from tests.botproc import ROOT, TOKEN, BotProcess
 from tests.fakeapi import FakeBotAPI
-
-SECRET = "scale-test-secret_0123456789abcdefghijkl"  # 40 characters
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+from tests.sender import SECRET, SECRET_HEADER
 
 
 def free_port() -> int:
@@ -42,66 +37,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def queue_key(update: dict[str, Any]) -> tuple[str, int]:
-    """The delivery queue: messages by chat, taps and inline queries by their sender."""
-    for kind in ("message", "edited_message", "channel_post", "my_chat_member"):
-        if kind in update:
-            return "chat", int(update[kind]["chat"]["id"])
-    for kind in ("callback_query", "inline_query", "chosen_inline_result"):
-        if kind in update:
-            return "user", int(update[kind]["from"]["id"])
-    return "other", 0
-
-
-@dataclass
-class TelegramSender:
-    """Delivers updates to ``url`` like Telegram does (see the module docstring)."""
-
-    url: str
-    max_connections: int = 40
-    timeout: float = 15.0
-    delay_scale: float = 0.25  # 2, 4, 8 s become 0.5, 1, 2 s; Retry-After is honoured as is
-    statuses: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-
-    async def deliver(self, updates: list[dict[str, Any]]) -> None:
-        """Send every update, each queue in order, until each one got a 2xx."""
-        queues: dict[tuple[str, int], deque[dict[str, Any]]] = defaultdict(deque)
-        for update in updates:
-            queues[queue_key(update)].append(update)
-        slots = asyncio.Semaphore(self.max_connections)
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-
-            async def run(queue: deque[dict[str, Any]]) -> None:
-                while queue:
-                    update = queue.popleft()
-                    async with slots:
-                        await self._send(session, update)
-
-            await asyncio.gather(*(run(q) for q in queues.values()))
-
-    async def _send(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> None:
-        body = json.dumps(update).encode()
-        headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
-        failures = 0
-        while True:
-            retry_after: float | None = None
-            try:
-                async with session.post(self.url, data=body, headers=headers) as resp:
-                    await resp.read()
-                    self.statuses[update["update_id"]].append(resp.status)
-                    if 200 <= resp.status < 300:
-                        return
-                    if "Retry-After" in resp.headers:
-                        retry_after = float(resp.headers["Retry-After"])
-            except (aiohttp.ClientError, TimeoutError):
-                self.statuses[update["update_id"]].append(0)
-            failures += 1
-            if retry_after is None:
-                retry_after = 0 if failures == 1 else 2 ** (failures - 1) * self.delay_scale
-            await asyncio.sleep(retry_after)
 
 
 @dataclass
@@ -112,6 +47,7 @@ class Balancer:
     port: int = field(default_factory=free_port)
     sent_to: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     unanswered: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    arrived: dict[int, float] = field(default_factory=dict)  # update id -> first request's time
     _next: int = 0
 
     @property
@@ -140,6 +76,7 @@ class Balancer:
     async def _proxy(self, session: aiohttp.ClientSession, request: web.Request) -> web.Response:
         body = await request.read()
         update_id = int(json.loads(body)["update_id"])
+        self.arrived.setdefault(update_id, time.monotonic())
         headers = {k: v for k, v in request.headers.items()
                    if k in ("Content-Type", SECRET_HEADER)}
         for _ in range(len(self.backends)):

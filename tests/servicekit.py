@@ -5,7 +5,8 @@ Both are started from the system binaries by the executors of ``pytest-postgresq
 PostgreSQL refuses to run as root, so when the tests run as root its ``pg_ctl`` is called through
 ``runuser -u postgres`` and its folder belongs to that user. Redis runs with ``--save ''`` and
 ``--appendonly no``, as the README asks of a deployment: nothing it holds reaches a disk.
-A missing binary fails with the command that installs it, never a skip.
+A missing binary fails with the command that installs it, never a skip. The same servers serve
+the webhook load benchmark (:func:`running_postgres`, :func:`running_redis`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -56,9 +58,9 @@ class Postgres:
         return str(self.pg_bin / name)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[Postgres]:
-    """PostgreSQL 14+ on a free port, its data in a temporary folder."""
+@contextmanager
+def running_postgres() -> Iterator[Postgres]:
+    """PostgreSQL 14+ on a free port, its data in a temporary folder, stopped afterwards."""
     pg_ctl = _binary("pg_ctl", "/usr/lib/postgresql/*/bin/pg_ctl")
     pg_bin = Path(os.path.realpath(pg_ctl)).parent
     root = Path(tempfile.mkdtemp(prefix="liverbot-pg-"))
@@ -83,15 +85,28 @@ def postgres_server() -> Iterator[Postgres]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@contextmanager
+def new_database(server: Postgres) -> Iterator[str]:
+    """A new, empty database on ``server`` (its URL), dropped afterwards."""
+    name = f"usage_{next(server.numbers)}"
+    janitor = DatabaseJanitor(user="postgres", host="127.0.0.1", port=server.executor.port,
+                              dbname=name)
+    with janitor:
+        yield server.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """PostgreSQL for the whole test session (:func:`running_postgres`)."""
+    with running_postgres() as server:
+        yield server
+
+
 @pytest.fixture
 def database_url(postgres_server: Postgres) -> Iterator[str]:
     """A new, empty database for one test, dropped afterwards."""
-    name = f"usage_{next(postgres_server.numbers)}"
-    executor = postgres_server.executor
-    janitor = DatabaseJanitor(user="postgres", host="127.0.0.1", port=executor.port,
-                              dbname=name)
-    with janitor:
-        yield postgres_server.url(name)
+    with new_database(postgres_server) as url:
+        yield url
 
 
 @dataclass(frozen=True)
@@ -106,8 +121,8 @@ class Redis:
         return f"redis://127.0.0.1:{self.executor.port}/0"
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[Redis]:
+@contextmanager
+def running_redis() -> Iterator[Redis]:
     """redis-server on a free port without persistence (``--save '' --appendonly no``)."""
     root = Path(tempfile.mkdtemp(prefix="liverbot-redis-"))
     executor = RedisExecutor(
@@ -122,9 +137,21 @@ def redis_server() -> Iterator[Redis]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def flush(server: Redis) -> None:
+    """Empty every database of ``server``."""
+    cli = [_binary("redis-cli"), "-p", str(server.executor.port), "FLUSHALL"]
+    subprocess.run(cli, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Redis]:
+    """redis-server for the whole test session (:func:`running_redis`)."""
+    with running_redis() as server:
+        yield server
+
+
 @pytest.fixture
 def redis_url(redis_server: Redis) -> str:
     """The server, emptied for this test."""
-    cli = [_binary("redis-cli"), "-p", str(redis_server.executor.port), "FLUSHALL"]
-    subprocess.run(cli, check=True, capture_output=True)
+    flush(redis_server)
     return redis_server.url

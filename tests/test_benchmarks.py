@@ -29,3 +29,24 @@ def test_soak_smoke_run_loses_nothing(capsys: pytest.CaptureFixture[str]) -> Non
     assert report["unanswered"] == 0
     assert report["events_recorded"] == report["events_expected"]
     assert report["faults_injected"] >= 4
+
+
+@pytest.mark.services
+def test_webhook_load_benchmark_smoke_run(capsys: pytest.CaptureFixture[str]) -> None:
+    """Polling, and 2 webhook workers on real PostgreSQL and Redis at a rate, a few updates."""
+    from benchmarks.load import main as load
+
+    assert load(["--mode", "webhook", "--updates", "120", "--rate-updates", "60", "--rate", "30",
+                 "--only", "polling", "--only", "webhook, 2 workers, offered", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["totals"]) == {"polling", "webhook, 2 workers, offered"}
+    assert report["totals"]["polling"]["answered"] == 120
+    offered = report["totals"]["webhook, 2 workers, offered"]
+    assert offered["answered"] == offered["released"] == 60
+    assert offered["cut_off"] == 0
+    run = report["runs"]["webhook, 2 workers, offered"][0]
+    assert run["processes"] == 3  # the supervisor and its 2 workers, their CPU summed
+    assert run["cpu_ms_per_update"] > 0
+    assert report["figures"]["p99_ms_offered"] > 0
+    assert report["config"]["rtt_ms"] == 50  # webhook mode's default
+    assert report["machine"]["load_average"]

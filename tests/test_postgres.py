@@ -108,3 +108,28 @@ async def test_cli_stats_reads_postgres(database_url: str, tmp_path: Path) -> No
     out = (await proc.communicate())[0].decode()
     assert proc.returncode == 0
     assert "section,breast,10" in out
+
+
+def test_a_second_signal_writes_the_queue_to_postgres_too(database_url: str) -> None:
+    """The event loop is gone (a second signal cut the shutdown short): the queued events still
+    reach PostgreSQL, through a connection and a loop of their own."""
+    log = UsageLog(PostgresStore(database_url), linger=3600, queue_size=7)  # (waits an hour)
+
+    async def session() -> None:
+        await log.start()
+        for i in range(8):  # the eighth does not fit in the queue: counted as dropped
+            log.record("command", "breast", chat_type="private", language="en", user_id=i)
+        await log.store.close()  # its connections go with the loop
+
+    asyncio.run(session())  # ends without the log's close(), as a forced exit does
+    assert log.write_left_behind() == 7
+
+    async def stored() -> tuple[int, int]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return (await conn.fetchval("SELECT sum(n) FROM events WHERE section = 'breast'"),
+                    await conn.fetchval("SELECT coalesce(sum(n), 0) FROM dropped"))
+        finally:
+            await conn.close()
+
+    assert asyncio.run(stored()) == (7, 1)

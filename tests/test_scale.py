@@ -1,6 +1,6 @@
 """Two webhook workers sharing real PostgreSQL and Redis, fed like Telegram feeds them.
 
-Behind a balancer, with a Telegram-like sender (:mod:`tests.scalekit`): every update answered
+Behind a balancer, with a Telegram-like sender (:mod:`tests.sender`): every update answered
 exactly once and in order per chat; a repeat in a group suppressed across workers; ``/stats``
 the same from either worker; nothing that identifies anyone in a ``pg_dump`` or in Redis; and
 when one worker is SIGKILLed mid-run nothing is lost (an update in its hands may be answered
@@ -22,15 +22,8 @@ import redis.asyncio as aioredis
 
 from bot.usage import stats
 from tests.fakeapi import FakeBotAPI, group_chat, message_update, private_chat, user
-from tests.scalekit import (
-    SECRET,
-    SECRET_HEADER,
-    Balancer,
-    TelegramSender,
-    free_port,
-    start_worker,
-    workers,
-)
+from tests.scalekit import Balancer, free_port, start_worker, workers
+from tests.sender import SECRET, SECRET_HEADER, TelegramSender
 from tests.servicekit import Postgres, database_url, postgres_server, redis_server, redis_url
 
 __all__ = ["database_url", "postgres_server", "redis_server", "redis_url"]

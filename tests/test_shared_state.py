@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import asyncpg
@@ -67,6 +68,42 @@ async def test_a_429_on_one_worker_pauses_that_chat_on_the_other(redis_url: str)
         assert times[("one", GROUP)] >= 1.0
     finally:
         await asyncio.gather(one.close(), two.close())
+
+
+async def test_a_pause_and_a_groups_minute_outlive_midnight(redis_url: str) -> None:
+    """Chats get new tokens at UTC midnight; a pause or a minute begun before it still holds."""
+    now = [datetime.combine(datetime.now(UTC).date(), dtime(23, 59, 59), UTC)]
+    states = [SharedState(redis_url, clock=lambda: now[0]) for _ in range(2)]
+    for state in states:
+        await state.start()
+    try:
+        floods: list[int] = []
+
+        async def call(chat_id: int) -> bool:
+            if chat_id == GROUP and not floods:
+                floods.append(chat_id)
+                raise RetryAfter(timedelta(seconds=2))
+            return True
+
+        first, second = SharedRateLimiter(states[0]), SharedRateLimiter(states[1])
+        for _ in range(20):  # a second before midnight: another group's twenty for the minute
+            assert await send(first, call, GROUP - 1) is True
+        flooded = asyncio.create_task(send(first, call, GROUP))
+        await asyncio.sleep(0.2)  # worker one got its 429, a second before midnight
+        now[0] += timedelta(seconds=2)  # 00:00:01: every chat has another token now
+        assert await states[1].chat_token(GROUP) != await states[0].chat_token(
+            GROUP, now[0].date() - timedelta(days=1))
+        started = time.monotonic()
+        assert await send(second, call, GROUP) is True
+        assert time.monotonic() - started >= 1.5  # still paused: 2.1 s from the 429
+        await flooded
+        late = asyncio.create_task(send(second, call, GROUP - 1))
+        await asyncio.sleep(1.0)
+        assert not late.done()  # the other group's minute is not over either
+        late.cancel()
+        await asyncio.gather(late, return_exceptions=True)
+    finally:
+        await asyncio.gather(*(state.close() for state in states))
 
 
 async def test_a_groups_twenty_a_minute_are_counted_across_workers(redis_url: str) -> None:

@@ -5,7 +5,8 @@ with the day's random key. That key is created once per UTC day in Redis (``SET 
 whichever worker needs it first, expires an hour after that day ends, and is never written
 anywhere else; Redis must run without persistence (``save ""``, ``appendonly no``), which
 :meth:`SharedState.check_persistence` verifies at start-up. So neither the key nor anything
-derived from a chat id reaches a disk, and yesterday's tokens cannot be recomputed.
+derived from a chat id reaches a disk, and yesterday's tokens cannot be recomputed. What must
+outlive midnight (a 429's pause, a group's last minute) is written under both days' tokens.
 
 Keys (all under ``liverbot:``): ``key:{day}`` the day's key · ``alive:{worker}`` a worker's
 heartbeat · ``update:{update_id}`` who is handling an update, or ``done`` · ``lock:{chat}``
@@ -21,7 +22,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import redis.asyncio as aioredis
@@ -56,10 +57,12 @@ return 0
 class SharedState:
     """The Redis connection of one worker, its identity and the day's key."""
 
-    def __init__(self, url: str, *, prefix: str = PREFIX) -> None:
+    def __init__(self, url: str, *, prefix: str = PREFIX,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.redis = aioredis.from_url(url, socket_timeout=3, socket_connect_timeout=3,
                                        health_check_interval=30)
         self.prefix = prefix
+        self.clock = clock  # the UTC time that says which day's key names chats
         self.worker = secrets.token_hex(8)  # random per process: says nothing about anyone
         self._day_keys: dict[date, bytes] = {}
         self._heartbeat: asyncio.Task[None] | None = None
@@ -84,9 +87,10 @@ class SharedState:
         self._day_keys = {d: k for d, k in self._day_keys.items() if d >= day} | {day: value}
         return value
 
-    async def chat_token(self, chat: int | str) -> str:
-        """What stands for a chat in Redis today (keyed hash; the id itself never goes there)."""
-        key = await self.day_key(datetime.now(UTC).date())
+    async def chat_token(self, chat: int | str, day: date | None = None) -> str:
+        """What stands for a chat in Redis today, or on ``day`` (keyed hash; the id itself never
+        goes there)."""
+        key = await self.day_key(day or self.clock().date())
         digest = hashlib.blake2b(str(chat).encode(), key=key, digest_size=12, person=b"chat")
         return digest.hexdigest()
 

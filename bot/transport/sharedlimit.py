@@ -5,7 +5,8 @@ A ``429`` pauses only the chat it concerns, for every worker: ``pause:{chat}`` i
 it out before calling the Bot API for that chat. A group's 20 messages a minute are counted
 across workers in ``group:{chat}``, a sorted set of the last minute's sends kept by one Lua
 script on Redis's clock, so two workers can never both take the 20th slot. Chats are named by
-their day token, never their id. If Redis fails, the call goes ahead (Telegram's own 429 is
+their day token, never their id; a pause or a minute that runs past midnight is written under
+the next day's token too. If Redis fails, the call goes ahead (Telegram's own 429 is
 the backstop).
 """
 
@@ -15,6 +16,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -26,25 +28,32 @@ from bot.transport.shared import SharedState
 
 log = logging.getLogger(__name__)
 
+SLOT_WINDOW = 60  # seconds: a group's 20 messages a minute
 NO_CHAT = "none"  # calls that name no chat (callback and inline answers) share one pause
-# KEYS[1] the group's set; ARGV: window seconds, limit, a unique member. 0, or seconds to wait.
+# KEYS[1] the group's set (KEYS[2] tomorrow's, near midnight); ARGV: window seconds, limit,
+# a unique member. Returns 0, or the seconds to wait.
 _SLOT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('EXPIRE', KEYS[1], math.ceil(window) + 1)
+  for _, key in ipairs(KEYS) do
+    redis.call('ZADD', key, now, ARGV[3])
+    redis.call('EXPIRE', key, math.ceil(window) + 1)
+  end
   return '0'
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 return tostring(tonumber(oldest) + window - now)
 """
-# KEYS[1] the pause; ARGV[1] milliseconds. Only ever lengthens a pause.
+# KEYS the pause (today's, and tomorrow's if it lasts past midnight); ARGV[1] milliseconds.
+# Only ever lengthens a pause.
 _PAUSE = """
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+for _, key in ipairs(KEYS) do
+  if redis.call('PTTL', key) < tonumber(ARGV[1]) then
+    redis.call('SET', key, '1', 'PX', ARGV[1])
+  end
 end
 return 1
 """
@@ -84,7 +93,7 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         for attempt in range(retries + 1):
             await self._wait_while_paused(token)
             if chat is not None and _is_group(chat):
-                await self._wait_for_slot(token)
+                await self._wait_for_slot(await self._tokens(chat, token, SLOT_WINDOW))
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -97,18 +106,28 @@ class SharedRateLimiter(BaseRateLimiter[int]):
                 seconds = _seconds(exc) + 0.1
                 log.info("flood control on %s: this chat waits %.1f s (all workers)", endpoint,
                          seconds)
-                await self._pause(token, seconds)
+                await self._pause(await self._tokens(chat, token, seconds), seconds)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _token(self, chat: int | str) -> str:
+    async def _token(self, chat: int | str, day: date | None = None) -> str:
         try:
-            return await self.state.chat_token(chat)
+            return await self.state.chat_token(chat, day)
         except (RedisError, OSError):
             return NO_CHAT
 
-    async def _pause(self, token: str, seconds: float) -> None:
+    async def _tokens(self, chat: int | str | None, token: str, seconds: float) -> list[str]:
+        """``token``, and the chat's token of tomorrow if ``seconds`` from now is past midnight
+        (the day's key names chats differently then; a pause must not be forgotten)."""
+        now = self.state.clock()
+        midnight = datetime.combine(now.date() + timedelta(days=1), time(0), UTC)
+        if chat is None or token == NO_CHAT or now + timedelta(seconds=seconds) < midnight:
+            return [token]
+        tomorrow = await self._token(chat, midnight.date())
+        return [token] if tomorrow == NO_CHAT else [token, tomorrow]
+
+    async def _pause(self, tokens: list[str], seconds: float) -> None:
         try:
-            await self._pause_script(keys=[self.state.key("pause", token)],
+            await self._pause_script(keys=[self.state.key("pause", t) for t in tokens],
                                      args=[int(seconds * 1000)])
         except (RedisError, OSError) as exc:
             log.warning("could not share a flood pause (%s); waiting here only",
@@ -126,12 +145,12 @@ class SharedRateLimiter(BaseRateLimiter[int]):
                 return
             await asyncio.sleep(wait_ms / 1000)
 
-    async def _wait_for_slot(self, token: str) -> None:
-        name = self.state.key("group", token)
+    async def _wait_for_slot(self, tokens: list[str]) -> None:
+        names = [self.state.key("group", t) for t in tokens]
         while True:
             try:
-                wait = float(await self._slot(keys=[name], args=[
-                    60, self.group_per_minute, secrets.token_hex(6)]))
+                wait = float(await self._slot(keys=names, args=[
+                    SLOT_WINDOW, self.group_per_minute, secrets.token_hex(6)]))
             except (RedisError, OSError, ValueError):
                 return
             if wait <= 0:

@@ -151,12 +151,8 @@ class UsageLog(EventQueue):
         while self._queue:
             batch.add(self._queue.popleft())
         batch.dropped, self._unsaved_drops = self._unsaved_drops, Counter()
-        if (batch.items or batch.dropped) and isinstance(self.store, SqliteStore):
-            usagedb.write_now(self.store.path, batch, busy_timeout=self.busy_timeout)
-        elif batch.items:  # PostgreSQL has no way in without the event loop
-            log.error("usage log: %d queued records not written (stopped by a second signal)",
-                      batch.items)
-            return 0
+        if batch.items or batch.dropped:
+            self.store.write_now(batch)  # raises the store's faults
         return batch.items
 
     async def report(self, days: int) -> stats.Report:

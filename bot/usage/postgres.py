@@ -12,6 +12,7 @@ taken, so one worker at a time does it.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import asyncpg
@@ -134,6 +135,19 @@ class PostgresStore:
                 await conn.executemany(_ADD_FEEDBACK, sorted(
                     (section, n if helpful else 0, 0 if helpful else n)
                     for (section, helpful), n in batch.answers.items()))
+
+    def write_now(self, batch: Batch) -> None:
+        """The batch through a connection of its own in an event loop of its own (the bot's is
+        gone after a second signal), in at most :attr:`timeout` seconds."""
+
+        async def write() -> None:
+            store = PostgresStore(self._url, timeout=self.timeout)
+            try:
+                await asyncio.wait_for(store.write(batch), self.timeout)
+            finally:
+                await store.close()
+
+        asyncio.run(write())
 
     async def set_people(self, day: date, n: int) -> None:
         """A day's unique count from the shared HyperLogLog (never lowers a stored count)."""

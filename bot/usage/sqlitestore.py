@@ -60,6 +60,10 @@ class SqliteStore:
         assert self._db is not None
         await usagedb.write(self._db, batch)
 
+    def write_now(self, batch: Batch) -> None:
+        """One transaction through a connection of its own, without the event loop."""
+        usagedb.write_now(self.path, batch, busy_timeout=self.busy_timeout)
+
     async def set_people(self, day: date, n: int) -> None:
         """A day's count of different people from the shared sketch (never lowered)."""
         await self.open()

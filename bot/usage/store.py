@@ -39,6 +39,9 @@ class Store(Protocol):
     async def write(self, batch: Batch) -> None:
         """Add a batch's counts in one transaction."""
 
+    def write_now(self, batch: Batch) -> None:
+        """The same without the event loop (a second signal stopped it), in bounded time."""
+
     async def set_people(self, day: date, n: int) -> None:
         """A closed day's count of different people (from Redis), never lowering a count."""
 

@@ -1,0 +1,212 @@
+"""The load benchmark's webhook mode: ``python -m benchmarks.load --mode webhook``.
+
+Several configurations, one after the other in one session, each against its own fake Bot API
+(:mod:`benchmarks.fakeserver`), which pushes the same update mix to the workers through the
+Telegram-like sender of the scale-out tests (:class:`tests.sender.TelegramSender`: a queue per
+chat or tapping user, one update per queue in flight, retries with back-off, ``Retry-After``
+honoured). Real PostgreSQL and Redis are started from the system binaries by the helpers of the
+``services`` tests (:mod:`tests.servicekit`); every run gets a fresh database and an empty Redis.
+
+The figures of issue 13, all as ratios or figures of this one session:
+
+(a) updates/s of 2 workers (``--workers 2``, one port with ``SO_REUSEPORT``) over 1 worker,
+    saturated, the API answering at once;
+(b) CPU seconds per update of the bot's processes (read from ``/proc``: user + system time of
+    the process and its workers) in webhook mode over polling mode, under the same load;
+(c) p99 latency (release by the fake to the bot's last answering call) of 2 workers at
+    ``--rate`` updates/s offered with ``--rtt-ms`` per API call.
+
+The sender, the fake API, PostgreSQL and Redis run on the same machine as the workers, so with
+2 cores they take CPU from the workers; the load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.load import Webhook, run_once
+from benchmarks.report import machine
+from benchmarks.workload import build
+from tests.scalekit import free_port
+from tests.servicekit import Postgres, Redis, flush, new_database, running_postgres, running_redis
+
+
+@dataclass(frozen=True)
+class Config:
+    """One configuration: polling, or webhook workers with or without PostgreSQL + Redis."""
+
+    name: str
+    workers: int = 0  # 0: long polling
+    shared: bool = False  # PostgreSQL + Redis instead of the SQLite file
+    loaded: bool = False  # at --rate with --rtt-ms, instead of saturated with an instant API
+
+
+CONFIGS = (
+    Config("polling"),
+    Config("webhook, 1 worker, SQLite", 1),
+    Config("webhook, 1 worker", 1, shared=True),
+    Config("webhook, 2 workers", 2, shared=True),
+    Config("webhook, 2 workers, offered", 2, shared=True, loaded=True),
+)
+
+
+def settings_for(config: Config, args: argparse.Namespace) -> argparse.Namespace:
+    """The fake's settings for one configuration."""
+    if config.loaded:
+        return argparse.Namespace(**vars(args) | {
+            "max_seconds": args.rate_updates / args.rate + 10})
+    return argparse.Namespace(**vars(args) | {"rate": None, "rtt_ms": 0.0,
+                                              "max_seconds": args.max_seconds or 60.0})
+
+
+@contextmanager
+def services(needed: bool) -> Iterator[tuple[Postgres, Redis] | None]:
+    """PostgreSQL and Redis for the session, if any configuration needs them."""
+    if not needed:
+        yield None
+        return
+    with running_postgres() as postgres, running_redis() as redis:
+        yield postgres, redis
+
+
+async def run_config(config: Config, args: argparse.Namespace, place: Path,
+                     servers: tuple[Postgres, Redis] | None) -> dict[str, Any]:
+    """One run of ``config`` in the folder ``place``."""
+    workload = place.parent / ("loaded.json" if config.loaded else "saturated.json")
+    settings = settings_for(config, args)
+    target = "bot"
+    if not config.workers:
+        return await run_once(target, workload, settings, place)
+    with ExitStack() as stack:
+        env: dict[str, str] = {}
+        if config.shared:
+            assert servers is not None
+            postgres, redis = servers
+            env["BOT_DATABASE_URL"] = stack.enter_context(new_database(postgres))
+            env["BOT_REDIS_URL"] = redis.url
+            flush(redis)  # update ids start at 1 in every run: forget the last run's
+        return await run_once(target, workload, settings, place,
+                              Webhook(free_port(), config.workers, env))
+
+
+async def session(args: argparse.Namespace) -> dict[str, Any]:
+    """Every configuration ``--repeat`` times, taking turns; the figures and ratios."""
+    chosen = [c for c in CONFIGS if not args.only or c.name in args.only]
+    runs: dict[str, list[dict[str, Any]]] = {c.name: [] for c in chosen}
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    with tempfile.TemporaryDirectory(prefix="hookbench-") as tmp, \
+            services(any(c.shared for c in chosen)) as servers:
+        scratch = Path(tmp)
+        (scratch / "saturated.json").write_text(json.dumps(build(args.updates, args.seed)))
+        (scratch / "loaded.json").write_text(json.dumps(build(args.rate_updates, args.seed)))
+        for repeat in range(args.repeat):
+            for number, config in enumerate(chosen):
+                place = scratch / f"{repeat}-{number}"
+                place.mkdir()
+                figures = await run_config(config, args, place, servers)
+                figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
+                runs[config.name].append(figures)
+                if not args.json:
+                    print(f"  {config.name:<28} run {repeat + 1}/{args.repeat}: "
+                          f"{figures['updates_per_s']} updates/s, "
+                          f"{figures['cpu_ms_per_update']} ms CPU/update, "
+                          f"p99 {figures['p99_ms']} ms", flush=True)
+    return summarize(runs, args, load_before)
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = sorted(v for v in values if v is not None)
+    if len(known) < len(values) or not known:
+        return None  # a percentile that fell on unanswered updates
+    middle = len(known) // 2
+    return known[middle] if len(known) % 2 else (known[middle - 1] + known[middle]) / 2
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return None if top is None or not bottom else round(top / bottom, 3)
+
+
+def summarize(runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
+              load_before: list[float]) -> dict[str, Any]:
+    """Medians per configuration, the three figures of issue 13 and their targets."""
+    keys = ("updates_per_s", "p50_ms", "p99_ms", "cpu_ms_per_update", "bot_cpu_share",
+            "fake_cpu_share", "peak_rss_mb")
+    medians = {name: {k: _median([f[k] for f in figs]) for k in keys} for name, figs in
+               runs.items()}
+    totals = {name: {k: sum(f[k] for f in figs) for k in (
+        "released", "answered", "unanswered_expected", "out_of_order", "cut_off")}
+        for name, figs in runs.items()}
+    def median(name: str, key: str) -> float | None:
+        return medians.get(name, {}).get(key)
+
+    cpu_base = median("polling", "cpu_ms_per_update")
+    figures = {
+        "workers_2_over_1": _ratio(median("webhook, 2 workers", "updates_per_s"),
+                                   median("webhook, 1 worker", "updates_per_s")),
+        "cpu_webhook_over_polling": {
+            name: _ratio(median(name, "cpu_ms_per_update"), cpu_base)
+            for name in medians if name.startswith("webhook") and "offered" not in name},
+        "p99_ms_offered": median("webhook, 2 workers, offered", "p99_ms"),
+    }
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
+    return {"config": {k: v for k, v in vars(args).items() if k != "only"},
+            "machine": machine() | {"load_average_before": load_before,
+                                    "uptime": uptime.strip()},
+            "medians": medians, "totals": totals, "figures": figures,
+            "runs": runs, "targets": targets(figures, args)}
+
+
+def targets(figures: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Issue 13's targets, each with its figure and a verdict."""
+    ratio, p99 = figures["workers_2_over_1"], figures["p99_ms_offered"]
+    cpu = figures["cpu_webhook_over_polling"]
+    checks = [("updates/s, 2 workers >= 1.6x 1 worker (PostgreSQL + Redis)", ratio,
+               ratio is not None and ratio >= 1.6)]
+    checks += [(f"CPU per update, {name} <= 1.0x polling", value,
+                value is not None and value <= 1.0) for name, value in cpu.items()]
+    checks.append((f"p99 <= 250 ms at {args.rate:g} updates/s offered, {args.rtt_ms:g} ms per "
+                   "API call, 2 workers", p99, p99 is not None and p99 <= 250))
+    return [{"target": name, "value": value, "met": met} for name, value, met in checks]
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as plain text."""
+    config, m = result["config"], result["machine"]
+    lines = [f"Webhook load benchmark: {config['updates']} updates per saturated run (API "
+             f"instant), {config['rate_updates']} at {config['rate']:g} updates/s offered with "
+             f"{config['rtt_ms']:g} ms per API call; max_connections {config['max_connections']}"
+             f"; medians of {config['repeat']} run(s)",
+             f"machine: {m['cpus']} CPUs; load average {m['load_average_before']} before, "
+             f"{m['load_average']} after; `uptime`: {m['uptime']}", ""]
+    heads = ["updates/s", "p50 ms", "p99 ms", "CPU ms/upd", "bot CPU", "fake CPU", "answered",
+             "of", "out of order", "cut off"]
+    width = 30
+    lines.append(f"{'':<{width}}" + "".join(f"{h:>12}" for h in heads))
+    for name, med in result["medians"].items():
+        total = result["totals"][name]
+        cells = [_fmt(med["updates_per_s"]), _fmt(med["p50_ms"]), _fmt(med["p99_ms"]),
+                 _fmt(med["cpu_ms_per_update"], 3), _fmt(med["bot_cpu_share"], 2),
+                 _fmt(med["fake_cpu_share"], 2), total["answered"], total["released"],
+                 total["out_of_order"], total["cut_off"]]
+        lines.append(f"{name:<{width}}" + "".join(f"{c:>12}" for c in cells))
+    lines += ["", "bot CPU / fake CPU: share of one core used by the bot's processes / by the "
+              "fake API with the sender", "load average at the end of each run: " + ", ".join(
+                  f"{name} {runs[-1]['load_average'][0]}"
+                  for name, runs in result["runs"].items()), "",
+              "targets of issue 13:"]
+    lines += [f"  {'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {_fmt(t['value'], 2)}"
+              for t in result["targets"]]
+    return "\n".join(lines)

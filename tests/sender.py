@@ -1,0 +1,125 @@
+"""A Telegram-like webhook sender, for the scale-out tests and the webhook load benchmark.
+
+:class:`TelegramSender` delivers updates the way the Bot API server does (``WebhookActor.cpp``):
+each update belongs to a queue (a message to its chat, a button tap or an inline query to its
+sender); at most one update per queue is in flight; up to ``max_connections`` queues at once;
+a non-2xx answer or a time-out is retried at once, then after 2, 4, 8 … seconds (scaled here by
+``delay_scale``), honouring ``Retry-After``, until the update is answered.
+
+Give it a list (:meth:`TelegramSender.deliver`), or feed it over time: inside
+``async with sender.open():`` call :meth:`TelegramSender.put` as updates arrive and
+``await sender.drained()`` for every queue to empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+SECRET = "scale-test-secret_0123456789abcdefghijkl"  # 40 characters
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+Queue = tuple[str, int]
+
+
+def queue_key(update: dict[str, Any]) -> Queue:
+    """The delivery queue: messages by chat, taps and inline queries by their sender."""
+    for kind in ("message", "edited_message", "channel_post", "my_chat_member"):
+        if kind in update:
+            return "chat", int(update[kind]["chat"]["id"])
+    for kind in ("callback_query", "inline_query", "chosen_inline_result"):
+        if kind in update:
+            return "user", int(update[kind]["from"]["id"])
+    return "other", 0
+
+
+@dataclass
+class TelegramSender:
+    """Delivers updates to ``url`` like Telegram does (see the module docstring)."""
+
+    url: str
+    max_connections: int = 40
+    timeout: float = 15.0
+    delay_scale: float = 0.25  # 2, 4, 8 s become 0.5, 1, 2 s; Retry-After is honoured as is
+    secret: str = SECRET
+    statuses: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    _queues: dict[Queue, deque[tuple[int, bytes]]] = field(default_factory=dict)
+    _runners: dict[Queue, asyncio.Task[None]] = field(default_factory=dict)
+    _session: aiohttp.ClientSession | None = None
+    _slots: asyncio.Semaphore | None = None
+
+    async def deliver(self, updates: list[dict[str, Any]]) -> None:
+        """Send every update, each queue in order, until each one got a 2xx."""
+        async with self.open():
+            for update in updates:
+                self.put(update)
+            await self.drained()
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[TelegramSender]:
+        """A session for :meth:`put`; queues still running at the end are cancelled."""
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        connector = aiohttp.TCPConnector(limit=self.max_connections)
+        self._slots = asyncio.Semaphore(self.max_connections)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+            self._session = session
+            try:
+                yield self
+            finally:
+                for task in self._runners.values():
+                    task.cancel()
+                await asyncio.gather(*self._runners.values(), return_exceptions=True)
+                self._session = None
+
+    def put(self, update: dict[str, Any], body: bytes | None = None) -> None:
+        """Queue one update (``body``: its JSON, if already encoded) behind its queue's others."""
+        key = queue_key(update)
+        queue = self._queues.setdefault(key, deque())
+        queue.append((int(update["update_id"]), body or json.dumps(update).encode()))
+        if key not in self._runners:
+            self._runners[key] = asyncio.create_task(self._run(key, queue))
+
+    async def drained(self) -> None:
+        """Wait until every queue is empty and every update answered with a 2xx."""
+        while self._runners:
+            await asyncio.gather(*list(self._runners.values()))
+
+    async def _run(self, key: Queue, queue: deque[tuple[int, bytes]]) -> None:
+        assert self._slots is not None
+        try:
+            while queue:
+                update_id, body = queue.popleft()
+                async with self._slots:
+                    await self._send(update_id, body)
+        finally:
+            del self._runners[key]
+            if not queue:
+                del self._queues[key]
+
+    async def _send(self, update_id: int, body: bytes) -> None:
+        assert self._session is not None
+        headers = {"Content-Type": "application/json", SECRET_HEADER: self.secret}
+        failures = 0
+        while True:
+            retry_after: float | None = None
+            try:
+                async with self._session.post(self.url, data=body, headers=headers) as resp:
+                    await resp.read()
+                    self.statuses[update_id].append(resp.status)
+                    if 200 <= resp.status < 300:
+                        return
+                    if "Retry-After" in resp.headers:
+                        retry_after = float(resp.headers["Retry-After"])
+            except (aiohttp.ClientError, TimeoutError):
+                self.statuses[update_id].append(0)
+            failures += 1
+            if retry_after is None:
+                retry_after = 0 if failures == 1 else 2 ** (failures - 1) * self.delay_scale
+            await asyncio.sleep(retry_after)
