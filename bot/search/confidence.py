@@ -23,7 +23,7 @@ from bot.search.fts import Ranker, clean
 class Calibration:
     """The thresholds of the confidence rule (tuned on the dev half only)."""
 
-    min_score: float = 1.8  # the best bm25() score must reach this ...
+    min_score: float = 1.4  # the best bm25() score must reach this ...
     min_coverage: float = 0.5  # ... and the best document cover this share of the weight,
     core_share: float = 0.5  # ... unless the message uses a word this share of the guide uses
     named_idf: float = 99.0  # ... or matches the best one's names or keywords with rare words

@@ -20,6 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Prefix
 
 from bot.content.loader import ContentError
+from bot.search.families import families
 
 # Word characters; "&" joins "A&E" into one word, apostrophes vanish ("what's" -> "whats").
 _WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*")
@@ -55,6 +56,8 @@ class SearchWords:
     negation_ends: tuple[str, ...] = ()  # "but", "or": a negation reaches no further
     not_urgent: tuple[str, ...] = ()  # "emergency surgery": phrases that raise no flag
     question_words: frozenset[str] = frozenset()  # a sentence starting with one asks
+    derived_endings: tuple[str, ...] = ()  # "ment": "treatment" is of the family of "treat"
+    primaries: tuple[tuple[str, tuple[str, ...]], ...] = ()  # section id -> words naming it
 
     def texts(self) -> list[str]:
         """Every word listed, so that the lexicon knows them all."""
@@ -63,7 +66,7 @@ class SearchWords:
         out += [" ".join(words) for words in self.same_as.values()]
         out += [phrase for rules in (self.urgent, self.cannot_answer) for rule in rules
                 for group in rule for phrase in group]
-        return out
+        return out + [word for _, named in self.primaries for word in named]
 
 
 def words(text: str) -> list[str]:
@@ -128,7 +131,17 @@ def load_search_words(path: Path) -> SearchWords:
         not_urgent=_strings(path, data, "not_urgent"),
         question_words=frozenset(w for word in _strings(path, data, "question_words")
                                  for w in words(word)),
+        derived_endings=_strings(path, data, "derived_endings"),
+        primaries=tuple((k, _strings(path, data["primaries"], k))
+                        for k in _mapping(path, data, "primaries")),
     )
+
+
+def _mapping(path: Path, data: dict[str, Any], key: str) -> list[str]:
+    items = data.get(key) or {}
+    if not isinstance(items, dict) or not all(isinstance(k, str) for k in items):
+        raise ContentError(f"{path.name}: '{key}' must map section ids to lists of words")
+    return list(items)
 
 
 def _strings(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -174,7 +187,9 @@ class Lexicon:
             counts.update(self._words(text))
         self._counts = counts
         self._starts = frozenset(w[:3] for w in counts)  # how known words begin (see tokens)
-        self._stems = {w: str(self._stemmer.stemWord(w)) for w in counts}
+        raw = {w: str(self._stemmer.stemWord(w)) for w in counts}
+        self._family = families(raw.values(), search_words.derived_endings)
+        self._stems = {w: self._family.get(s, s) for w, s in raw.items()}
         self._known_stems = frozenset(self._stems.values())
         self._stop_stems = frozenset(self._stems[w] for w in self._stop if w in self._stems)
         # Known stems by their first letters, to relate derived forms: treatable -> treat.
@@ -222,6 +237,7 @@ class Lexicon:
         stem = self._stems.get(word) or memo.get(word)
         if stem is None:
             stem = str(self._stemmer.stemWord(word))
+            stem = self._family.get(stem, stem)
             if stem not in self._known_stems:
                 stem = self._related_stem(stem)
             memo[word] = stem
