@@ -100,6 +100,9 @@ def test_real_red_flags_still_count_around_a_negation(index: SearchIndex, query:
     "my dad's CEA went from 3 to 6, what does it mean",
     "what should she eat during chemo",
     "what happens in the final stage of liver cancer",
+    "he starts chemo next week, what are his chances",
+    "what are the risks of having the liver operation",
+    "she has months at most. What will the next few months be like?",
 ])
 def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: Services,
                                                  query: str) -> None:
@@ -112,6 +115,13 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
     view = services.search_views.answer(answer)
     assert "this guide can't answer that" in view.html
     assert "/specialist" in view.html
+
+
+def test_a_word_of_the_story_is_not_a_question_for_the_care_team(index: SearchIndex) -> None:
+    answer = index.answer("My dad has bowel cancer in his liver. He wants to change his diet. "
+                          "The surgeon will operate in May.")
+    assert not answer.cannot_answer
+    assert answer.confident
 
 
 def test_a_care_team_question_with_a_red_flag_gets_the_urgent_advice_first(
