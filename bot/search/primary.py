@@ -7,7 +7,8 @@ bowel cancer pages, even though "treatment" and "chemotherapy" are words of ever
 (the section, its subsections and the glossary terms pointing to them) have their scores raised,
 and those under another primary's section, which the message does not name, lowered, as is the
 overview above the primaries' sections (Treatment), which the named page says more precisely. A
-message that names none is ranked as it is.
+message that names none ("can liver metastases be operated on?") is not about one primary's
+page, so all of them are lowered a little, and the general pages come first.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Emphasis:
 
     named: float = 1.25
     other: float = 0.7
+    unnamed: float = 0.8  # every primary's documents, when the message names none
 
 
 class Primaries:
@@ -63,7 +65,11 @@ class Primaries:
         words = {clean(stem) for stem, _ in stems}
         named = [n for n, name in enumerate(self._names) if name & words]
         if not named:
-            return ranked
+            if self.emphasis.unnamed == 1.0:
+                return ranked
+            every = frozenset().union(*self._rows)
+            return sorted(((row, score * (self.emphasis.unnamed if row in every else 1.0))
+                           for row, score in ranked), key=lambda item: (-item[1], item[0]))
         raised = frozenset().union(*(self._rows[n] for n in named))
         lowered = frozenset().union(*(self._rows[n] for n in range(len(self._rows))
                                       if n not in named), self._above) - raised
