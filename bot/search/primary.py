@@ -25,7 +25,7 @@ from bot.search.lexicon import Lexicon
 class Emphasis:
     """How much a named primary's documents gain, and another primary's lose."""
 
-    named: float = 1.25
+    named: float = 1.4
     other: float = 0.7
     unnamed: float = 0.8  # every primary's documents, when the message names none
 
