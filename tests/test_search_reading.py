@@ -103,6 +103,8 @@ def test_real_red_flags_still_count_around_a_negation(index: SearchIndex, query:
     "he starts chemo next week, what are his chances",
     "what are the risks of having the liver operation",
     "she has months at most. What will the next few months be like?",
+    "his bilirubin is high, is that bad", "how much morphine can she have",
+    "how many rounds of chemo will he need", "what is the life span with liver mets",
 ])
 def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: Services,
                                                  query: str) -> None:
@@ -118,6 +120,7 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
 
 
 def test_a_word_of_the_story_is_not_a_question_for_the_care_team(index: SearchIndex) -> None:
+    assert not index.answer("is a high AFP a sign of primary liver cancer").cannot_answer
     answer = index.answer("My dad has bowel cancer in his liver. He wants to change his diet. "
                           "The surgeon will operate in May.")
     assert not answer.cannot_answer
