@@ -50,6 +50,13 @@ def test_a_named_primary_cancer_puts_its_own_page_first(index: SearchIndex, quer
     assert index.search(query)[0].ref == primary
 
 
+def test_a_place_of_spread_is_no_primary_cancer(index: SearchIndex) -> None:
+    found = [m.ref for m in index.search("bowel cancer that has spread to the lungs and liver, "
+                                         "what treatment is there")]
+    assert found[0].startswith("colorectal")
+    assert "lung" not in found[:1]
+
+
 def test_a_message_naming_no_primary_puts_no_primary_page_first(index: SearchIndex) -> None:
     found = index.search("can liver metastases be operated if chemotherapy does not work")
     assert found[0].ref not in {"breast", "ovarian", "lung", "neuroendocrine"}

@@ -143,7 +143,7 @@ class SearchIndex:
     def answer(self, query: str, limit: int = 3) -> Answer:
         """Urgent advice first when the words call for it, then the best other matches."""
         message = read(self.lexicon, query, self._questions, self._asking)
-        ranked = self.primaries.reweigh(message.stems, self._ranker.rank(
+        ranked = self.primaries.reweigh([t.stem for t in message.tokens], self._ranker.rank(
             message.stems, CANDIDATES) if limit > 0 else [])
         verdict = judge(self.calibration, self._ranker, message.stems, ranked)
         cannot = self._cannot.match(message.tokens)

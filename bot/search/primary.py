@@ -20,6 +20,8 @@ from bot.content.loader import ROOT_ID, Content, ContentError
 from bot.search.fts import clean
 from bot.search.lexicon import Lexicon
 
+Phrase = tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class Emphasis:
@@ -33,7 +35,7 @@ class Emphasis:
 class Primaries:
     """For each primary cancer section: the stems that name it and the documents under it."""
 
-    def __init__(self, names: Sequence[frozenset[str]], rows: Sequence[frozenset[int]],
+    def __init__(self, names: Sequence[tuple[Phrase, ...]], rows: Sequence[frozenset[int]],
                  above: frozenset[int], emphasis: Emphasis) -> None:
         self._names = tuple(names)
         self._rows = tuple(rows)
@@ -45,25 +47,28 @@ class Primaries:
               primaries: Sequence[tuple[str, Sequence[str]]],
               sections_of_rows: Sequence[str], emphasis: Emphasis | None = None) -> Primaries:
         """``sections_of_rows``: the section each ranked row belongs to (a term: its section)."""
-        names: list[frozenset[str]] = []
+        names: list[tuple[Phrase, ...]] = []
         rows: list[frozenset[int]] = []
         above: set[str] = set()
         for section_id, words in primaries:
             if section_id not in content.sections:
                 raise ContentError(f"search.yaml: primaries: no section '{section_id}'")
             above.add(content.sections[section_id].parent)
-            names.append(frozenset(c for w in words for s in lexicon.stems(w) if (c := clean(s))))
+            names.append(tuple(p for w in words if (p := tuple(
+                c for t in lexicon.tokens(w) if (c := clean(t.stem))))))
             rows.append(frozenset(row for row, owner in enumerate(sections_of_rows)
                                   if _under(content, owner, section_id)))
         above_rows = frozenset(row for row, owner in enumerate(sections_of_rows)
                                if owner in above and owner != ROOT_ID)
         return cls(names, rows, above_rows, emphasis or Emphasis())
 
-    def reweigh(self, stems: Sequence[tuple[str, int]],
+    def reweigh(self, tokens: Sequence[str],
                 ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        """``ranked`` with the named primaries' documents raised, the others' lowered."""
-        words = {clean(stem) for stem, _ in stems}
-        named = [n for n, name in enumerate(self._names) if name & words]
+        """``ranked`` with the named primaries' documents raised, the others' lowered;
+        ``tokens``: the message's stems in order, stop words included."""
+        words = [clean(stem) for stem in tokens]
+        named = [n for n, phrases in enumerate(self._names)
+                 if any(_occurs(phrase, words) for phrase in phrases)]
         if not named:
             if self.emphasis.unnamed == 1.0:
                 return ranked
@@ -77,6 +82,12 @@ class Primaries:
                               self.emphasis.other if row in lowered else 1.0))
                for row, score in ranked]
         return sorted(out, key=lambda item: (-item[1], item[0]))
+
+
+def _occurs(phrase: Phrase, words: Sequence[str]) -> bool:
+    size = len(phrase)
+    return any(words[at] == phrase[0] and tuple(words[at:at + size]) == phrase
+               for at in range(len(words) - size + 1))
 
 
 def _under(content: Content, section_id: str, ancestor: str) -> bool:
