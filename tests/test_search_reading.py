@@ -54,6 +54,15 @@ def test_without_a_question_the_last_sentences_are_the_question(index: SearchInd
     assert "70" not in weights  # numbers carry no topic of their own
 
 
+def test_a_question_without_a_topic_word_asks_about_the_sentence_before(
+        index: SearchIndex) -> None:
+    message = read(index.lexicon, "Mum has bowel cancer. The doctor said the word ascites. "
+                   "What is that?", QUESTION_WORDS)
+    weights = dict(message.stems)
+    assert weights["ascit"] == 2
+    assert weights["bowel"] == 1
+
+
 def test_only_the_first_64_topic_words_are_read_but_every_word_is_checked(
         index: SearchIndex) -> None:
     made_up = ["".join(chr(ord("a") + (n // 26 ** k) % 26) for k in range(3)) + "zq"
