@@ -1,17 +1,28 @@
-"""Crisis recall on two lists written independently of the bot's examples (issue 17).
+"""Crisis recall on four lists written independently of the bot's examples (issue 17).
 
-- ``crisis_heldout.yaml``: warning-sign phrasings from public suicide-prevention pages, written
-  without seeing the examples. Its first run found 16/30 (en), 8/20 (ru), 12/20 (zh-Hans); the
-  crisis phrases were then widened by warning-sign category, so it is **seen** data now and is
-  held at 100 %.
-- ``crisis_heldout2.yaml``: paraphrases that avoid the textbook phrases, written after that
-  change and never tuned on: the clean figure. It is far below 100 % (README, "Conversation
-  and safety"): phrase lists do not generalise to paraphrase.
+Two tiers are measured: the crisis phrases alone (the crisis reply, nothing else), and crisis +
+risk (``risk:`` in ``content/<lang>/conversation.yaml``: the crisis contacts first, then the
+message's own answer). Figures are en / ru / zh-Hans.
 
-A second, broader tier (``risk:`` in ``content/<lang>/conversation.yaml``: death, not waking,
-goodbyes, medicines, being a burden …) was then written while looking at that list's misses, so
-both lists are seen data for it: with it, every message on both lists gets the crisis contacts
-before any other answer. Its cost is measured on topic questions (README).
+- ``crisis_heldout.yaml`` (**seen**): first run, crisis alone, 16/30, 8/20, 12/20; the crisis
+  phrases were then widened by warning-sign category. Held at 100 %, crisis alone.
+- ``crisis_heldout2.yaml`` (**seen** for the risk tier): first run, crisis alone, 7/30, 9/20,
+  10/20 (its clean figure); the risk tier was then written while looking at its misses. Held at
+  its first-run figure (crisis alone) and 100 % (crisis + risk).
+- ``crisis_heldout3.yaml`` (**seen**), written by another helper without the repository. First
+  run with the recogniser frozen at commit 09151d2: crisis alone 20/40, 14/25, 12/25; crisis +
+  risk 30/40, 20/25, 20/25. Phrases were then added by class for its misses (not feeling safe,
+  self-harm to a body part, overdose already taken, lethal amounts, "take me in my sleep", worry
+  about someone else, final arrangements): now 29/40, 21/25, 24/25 alone and 100 % with risk,
+  which is what it is held at.
+- ``crisis_heldout4.yaml`` (**clean**), written by a third helper without the repository, run
+  once with the recogniser frozen after that (commit b305e24), never tuned on: crisis alone
+  24/40, 10/25, 16/25; crisis + risk 32/40, 21/25, 18/25. Held at exactly that first run, so it
+  cannot get worse. **This is the honest figure**: about one crisis message in five in new words
+  still gets no contacts at all.
+
+Near misses (non-crisis messages that mention death, pills, "killing me" …) given the contacts
+are bounded per list below; a false alarm costs one extra message, a miss may cost a life.
 """
 
 from __future__ import annotations
@@ -32,6 +43,11 @@ TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"
 LANGUAGE = {"en": "en", "ru": "ru", "zh": "zh-Hans"}
 # Clean figures of crisis_heldout2.yaml when it was first run, crisis phrases alone.
 FIRST_RUN_2 = {"en": 7 / 30, "ru": 9 / 20, "zh-Hans": 10 / 20}
+# crisis_heldout3.yaml after its misses were looked at (seen), crisis phrases alone.
+SEEN_3 = {"en": 29 / 40, "ru": 21 / 25, "zh-Hans": 24 / 25}
+# The clean first run of crisis_heldout4.yaml (never tuned on): crisis alone, and crisis + risk.
+FIRST_RUN_4 = {"en": 24 / 40, "ru": 10 / 25, "zh-Hans": 16 / 25}
+FIRST_RUN_4_RISK = {"en": 32 / 40, "ru": 21 / 25, "zh-Hans": 18 / 25}
 REAL = DATA / "real_questions.yaml"
 
 
@@ -81,11 +97,66 @@ def test_every_message_on_both_lists_gets_the_contacts_first(services: Services)
         assert found == {"en": 1.0, "ru": 1.0, "zh-Hans": 1.0}, name
 
 
+def test_the_third_list_is_seen_and_held_in_full(services: Services) -> None:
+    found, _ = recall(services, "crisis_heldout3.yaml", with_risk=True)
+    assert found == {"en": 1.0, "ru": 1.0, "zh-Hans": 1.0}
+    alone, false_alarms = recall(services, "crisis_heldout3.yaml")
+    for language, share in SEEN_3.items():
+        assert alone[language] >= share, (language, alone[language])
+    assert sum(false_alarms.values()) == 0  # crisis alone: no near miss gets the crisis reply
+    _, with_risk = recall(services, "crisis_heldout3.yaml", with_risk=True)
+    assert sum(with_risk.values()) <= 12  # of 35 near misses: 4 en, 6 ru, 2 zh-Hans
+
+
+def test_the_fourth_list_stays_at_its_clean_first_run(services: Services) -> None:
+    """The clean figure: never tuned on. Better is welcome; worse fails."""
+    alone, false_alarms = recall(services, "crisis_heldout4.yaml")
+    for language, share in FIRST_RUN_4.items():
+        assert alone[language] >= share, (language, alone[language])
+    assert sum(false_alarms.values()) <= 1  # of 35 near misses, crisis alone (first run: 1 en)
+    found, with_risk = recall(services, "crisis_heldout4.yaml", with_risk=True)
+    for language, share in FIRST_RUN_4_RISK.items():
+        assert found[language] >= share, (language, found[language])
+    assert sum(with_risk.values()) <= 14  # first run: 8 en, 4 ru, 2 zh-Hans
+
+
 def test_few_real_topic_questions_get_the_contacts_first(services: Services) -> None:
-    """The risk tier's cost: real questions that mention dying get the contacts above the answer
-    (14 of 139 when it was written: prognosis questions, mostly). A false alarm is accepted."""
+    """The risk tier's cost: real questions that mention dying get the contacts above the answer.
+
+    13 of 139 when the tier was written (6 of 73 on the dev half, 7 of 66 on the test half), most
+    through a forgiven typo ("dear" read as "dead", "done" as "gone"); with typos forgiven only
+    from six letters (chosen on the dev half) 0 dev and 4 test ("a death sentence"). A false alarm
+    is accepted; these hold it from growing.
+    """
     assert services.conversation is not None
     questions = yaml.safe_load(REAL.read_text(encoding="utf-8"))["questions"]
-    flagged = sum(route(q["q"], "en", services.conversation, services.search).risk
-                  for q in questions)
-    assert flagged <= 15
+    flagged: Counter[str] = Counter()
+    for question in questions:
+        flagged[question["half"]] += route(question["q"], "en", services.conversation,
+                                           services.search).risk
+    assert flagged["dev"] == 0
+    assert flagged["test"] <= 4
+
+
+def report(services: Services, name: str) -> str:
+    """One list's figures per language: crisis alone, crisis + risk, near-miss false alarms."""
+    lines = [name]
+    for with_risk in (False, True):
+        found, false_alarms = recall(services, name, with_risk=with_risk)
+        data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["messages"]
+        totals = Counter(LANGUAGE[m["lang"]] for m in data if m["crisis"])
+        near = Counter(LANGUAGE[m["lang"]] for m in data if not m["crisis"])
+        tier = "crisis + risk" if with_risk else "crisis alone"
+        lines.append(f"  {tier}: " + ", ".join(
+            f"{lang} {round(found[lang] * totals[lang])}/{totals[lang]}" for lang in totals)
+            + "; near-miss false alarms " + ", ".join(
+            f"{lang} {false_alarms.get(lang, 0)}/{near[lang]}" for lang in near))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m tests.test_crisis_heldout crisis_heldout3.yaml
+    import sys
+
+    built = build_services(Settings(token=TOKEN))
+    for list_name in sys.argv[1:] or [f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4)]:
+        print(report(built, list_name))

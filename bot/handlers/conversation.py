@@ -1,9 +1,11 @@
 """Typed messages that are not (only) a question: crisis, feelings and small talk.
 
-:func:`respond` is called first for every typed message, private or ``/search`` in a group. It
-follows the order of precedence of :mod:`bot.search.conversation.route`, answers what is its own
-and returns False for the search to answer (red flags first, then topics, then no match). The
-message is read and dropped; the usage log gets only the kind (``crisis``, ``greeting``, …).
+:func:`respond` is called first for every typed message: private, and in a group ``/search`` or
+a message that names or replies to the bot. It follows the order of precedence of
+:mod:`bot.search.conversation.route`, answers what is its own and returns False for the search
+to answer (red flags first, then topics, then no match). Edits and inline queries are read for
+a crisis only (:func:`alarm`). The message is read and dropped; the usage log gets only the kind
+(``crisis``, ``greeting``, …).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.send import reply
 from bot.handlers.track import track
-from bot.search.conversation.route import SEARCH, route
+from bot.search.conversation.route import SEARCH, Route, route
 
 MAX_TOPICS = 3  # as many topics as the search shows
 
@@ -44,3 +46,28 @@ async def respond(update: Update, context: BotContext, words: str,
     track(update, context, decided.kind)
     await reply(update, view)
     return True
+
+
+def alarm(context: BotContext, words: str) -> Route | None:
+    """The route of ``words`` if they call for the crisis contacts (a crisis, or the risk tier),
+    else None. For replies that are not a typed message's: edits and inline queries."""
+    services = context.services
+    conversation = services.conversation
+    if conversation is None or services.conversation_views is None:
+        return None
+    language = context.lang if services.languages is not None else conversation.default
+    decided = route(words, language, conversation, services.search)
+    return decided if decided.kind == "crisis" or decided.risk else None
+
+
+async def crisis_only(update: Update, context: BotContext, words: str) -> Route | None:
+    """The crisis reply, if ``words`` read as a crisis (or the risk tier), for messages that
+    are otherwise not answered in full: edits (the person may have changed "what is ascites"
+    into something else entirely) and captions. The route, or None if nothing was sent."""
+    decided = alarm(context, words)
+    views = context.services.conversation_views
+    if decided is None or views is None:
+        return None
+    track(update, context, "crisis")
+    await reply(update, views.crisis(decided.language))
+    return decided

@@ -3,7 +3,8 @@
 Plain text is a question for the search (:mod:`bot.handlers.search`).
 
 In private chats the answer is one kind line and the menu; in groups the bot stays quiet
-unless a command was addressed to it by name.
+unless a command was addressed to it by name. Edits and captions are read for a crisis first
+(in a group, when they name or reply to the bot): a crisis is answered wherever it is written.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from telegram import Chat, Update
 
 from bot.context import BotContext
+from bot.handlers.conversation import crisis_only
+from bot.handlers.groups import GROUP_TYPES, addressed, words_for_bot
 from bot.handlers.send import reply
 from bot.handlers.track import track
 
@@ -33,13 +36,40 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def unsupported(update: Update, context: BotContext) -> None:
-    """Stickers, photos, voice notes and other messages without text, in a private chat."""
+    """Stickers, photos, voice notes and other messages without text, in a private chat.
+
+    A caption is read for a crisis first (a photo with "I want to die" under it gets the crisis
+    reply), in private and in a group when the caption names or replies to the bot.
+    """
+    if await _crisis_in(update, context):
+        return
     if _private(update):
         track(update, context, "unknown")
         await reply(update, context.services.views.unsupported)
 
 
 async def edited(update: Update, context: BotContext) -> None:
-    """An edited message: never answered twice; in private, say how to get an answer."""
+    """An edited message: never answered twice; in private, say how to get an answer.
+
+    Except a crisis: an edit that reads as one (crisis or risk tier) gets the crisis reply, in
+    private and in a group when the edited message speaks to the bot. Other edits of questions
+    are not answered again (the note in private says to send it anew).
+    """
+    if await _crisis_in(update, context):
+        return
     if _private(update):
         await reply(update, context.services.views.edited)
+
+
+async def _crisis_in(update: Update, context: BotContext) -> bool:
+    """Send the crisis reply if the message's text or caption reads as a crisis (or the risk
+    tier); True if that is the whole answer (a crisis), False if the usual answer follows."""
+    message = update.effective_message
+    chat = update.effective_chat
+    words = (message.text or message.caption) if message is not None else None
+    if message is None or not words or chat is None or not (
+            chat.type == Chat.PRIVATE
+            or (chat.type in GROUP_TYPES and addressed(message, context.bot.bot))):
+        return False
+    decided = await crisis_only(update, context, words_for_bot(words, context.bot.bot))
+    return decided is not None and decided.kind == "crisis"

@@ -9,8 +9,9 @@ pointer to the earlier answer instead of a repeat (see :mod:`bot.transport.recen
 from __future__ import annotations
 
 import logging
+import re
 
-from telegram import Chat, ChatMember, Message, ReplyParameters, Update
+from telegram import Chat, ChatMember, Message, ReplyParameters, Update, User
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 from bot.content.refs import InlineMatch
@@ -24,6 +25,29 @@ log = logging.getLogger(__name__)
 GROUP_TYPES = frozenset({Chat.GROUP, Chat.SUPERGROUP})
 _OUT = frozenset({ChatMember.LEFT, ChatMember.BANNED})
 _IN = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR})
+
+
+def addressed(message: Message, bot: User) -> bool:
+    """Whether a group message speaks to the bot: it names ``@bot`` (also as ``/cmd@bot``), or
+    replies to one of the bot's messages. Other group talk is not the bot's to read."""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+        return True
+    text = message.text or message.caption or ""
+    return bool(bot.username) and _mention(bot.username).search(text) is not None
+
+
+def words_for_bot(text: str, bot: User) -> str:
+    """The words of a message addressed to the bot, without a leading command or ``@bot``."""
+    if text.startswith("/"):
+        text = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+    if bot.username:
+        text = _mention(bot.username).sub(" ", text)
+    return " ".join(text.split())
+
+
+def _mention(username: str) -> re.Pattern[str]:
+    return re.compile(rf"@{re.escape(username)}(?!\w)", re.IGNORECASE)
 
 
 def in_group(update: Update) -> bool:

@@ -18,6 +18,7 @@ from bot.content.loader import Content
 from bot.content.refs import InlineMatch
 from bot.context import BotContext, Services
 from bot.handlers.budget import within_budget
+from bot.handlers.conversation import alarm
 from bot.handlers.track import track
 from bot.usage.budget import INLINE
 
@@ -59,6 +60,15 @@ async def inline_query(update: Update, context: BotContext) -> None:
     elif not text:
         cards = services.inline.top(username)
         track(update, context, "inline_query")
+    elif (decided := alarm(context, text)) is not None and services.conversation_views:
+        # A crisis (or the risk tier) comes first, whatever the budget: the crisis card on top,
+        # then, for words that only mention death or medicines, the cards that match.
+        cards = [services.conversation_views.crisis_card(decided.language, username)]
+        track(update, context, "crisis")
+        if decided.kind != "crisis":
+            cards += [card for match in _matches(services, text)
+                      if (card := services.inline.article(match, username)) is not None]
+            track(update, context, "inline_query")
     elif not await within_budget(update, context, INLINE):
         return  # over this person's budget: no answer (Telegram shows no results)
     else:

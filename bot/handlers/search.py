@@ -1,4 +1,5 @@
-"""Questions in the user's own words: plain text in private chats, and /search anywhere.
+"""Questions in the user's own words: plain text in private chats, /search anywhere, and group
+messages that speak to the bot (``@bot …``, or a reply to one of its messages).
 
 The words go to the search index and are dropped: they are never logged or stored. The usage log
 gets only "search" and the first section shown (or nothing, for no match).
@@ -11,6 +12,7 @@ from telegram import Chat, Update
 from bot.context import BotContext
 from bot.handlers.budget import within_budget
 from bot.handlers.conversation import respond
+from bot.handlers.groups import GROUP_TYPES, addressed, words_for_bot
 from bot.handlers.send import reply
 from bot.handlers.track import track
 from bot.search.views import stats_section
@@ -19,12 +21,21 @@ MAX_RESULTS = 3  # a phone screen's worth of buttons
 
 
 async def text(update: Update, context: BotContext) -> None:
-    """Plain text in a private chat: a question; groups are left alone unless addressed."""
+    """Plain text in a private chat: a question; in a group only if it speaks to the bot, and
+    then read and answered as ``/search`` would be (crisis first), in the group."""
     message = update.effective_message
     chat = update.effective_chat
-    if message is None or not message.text or chat is None or chat.type != Chat.PRIVATE:
+    if message is None or not message.text or chat is None:
         return
-    await _answer(update, context, message.text)
+    if chat.type == Chat.PRIVATE:
+        await _answer(update, context, message.text)
+    elif chat.type in GROUP_TYPES and addressed(message, context.bot.bot):
+        words = words_for_bot(message.text, context.bot.bot)
+        if not words:  # "@bot" alone: how to ask, as for /search alone
+            track(update, context, "command", "search")
+            await reply(update, context.services.search_views.usage)
+            return
+        await _answer(update, context, words)
 
 
 async def command(update: Update, context: BotContext) -> None:

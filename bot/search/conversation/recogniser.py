@@ -18,6 +18,10 @@ from bot.search.conversation.rules import CrisisReply, Rules, load_rules
 FILE = "conversation.yaml"
 MAX_SMALL_TALK = 24  # units; small talk is short (the longest example has 14)
 FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" is not "dreading"
+# The risk words are short and one letter from everyday ones ("dead" / "dear", "deal", "read";
+# "dying" / "doing"; "gone" / "done"): a typo is forgiven from six letters ("overdoes", "hopless").
+# Chosen on the dev half of tests/data/real_questions.yaml (README, "Conversation and safety").
+RISK_TYPO_FROM = 6
 
 
 class Conversation:
@@ -29,7 +33,7 @@ class Conversation:
         self._rules = dict(rules)
         self.default = default
         self._crisis = {lang: Phrases(r.crisis, r.gap) for lang, r in rules.items()}
-        self._risk = {lang: Phrases(r.risk, r.gap) for lang, r in rules.items()}
+        self._risk = {lang: Phrases(r.risk, r.gap, RISK_TYPO_FROM) for lang, r in rules.items()}
         self._feelings = {lang: Phrases(r.feelings, r.gap, FEELINGS_TYPO_FROM)
                           for lang, r in rules.items()}
 

@@ -36,6 +36,9 @@ class CrisisReply:
     not_a_service: str
     closing: str
     translation: str  # how the text was made and who checked it ("" for the source language)
+    # The inline-mode card that sends this reply (``@bot …`` in any chat): its title and line.
+    inline_title: str = ""
+    inline_description: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,9 @@ def _crisis_reply(data: dict[str, Any], name: str) -> CrisisReply:
     return CrisisReply(heading=_get(data, "heading", str, name), contacts=tuple(contacts),
                        not_a_service=_get(data, "not_a_service", str, name),
                        closing=_get(data, "closing", str, name),
-                       translation=str(data.get("translation") or ""))
+                       translation=str(data.get("translation") or ""),
+                       inline_title=_get(data, "inline_title", str, name),
+                       inline_description=_get(data, "inline_description", str, name))
 
 
 def _get(data: dict[str, Any], key: str, kind: type, name: str) -> Any:

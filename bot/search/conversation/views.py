@@ -8,7 +8,15 @@ so they read exactly as ``/support`` does.
 from __future__ import annotations
 
 from markupsafe import Markup
-from telegram import InlineKeyboardButton
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
+from telegram.helpers import create_deep_linked_url
 
 from bot.content.keyboards import Keyboards, StaticKeyboard
 from bot.content.loader import Content, ContentError, Section, Term
@@ -18,6 +26,7 @@ from bot.search.conversation.recogniser import Conversation
 from bot.search.index import Answer
 
 SUPPORT_ID = "support"
+CRISIS_CARD = "crisis"  # the inline result id of the crisis card (not a section's token)
 HELPLINES = "## Help lines"
 WITH_MENU = ("greeting",)  # a greeting shows the topics; thanks and goodbye stand alone
 WITH_SUPPORT = ("human", "talk_to_someone")
@@ -48,6 +57,8 @@ class ConversationViews:
             self._small_talk[kind] = View(html, keyboard)
         self._crisis = {language: self._render_crisis(conversation, language)
                         for language in conversation.languages}
+        self._replies = {language: conversation.crisis_reply(language)
+                         for language in conversation.languages}
         self._default = conversation.default
 
     def screens(self) -> dict[str, View]:
@@ -60,6 +71,22 @@ class ConversationViews:
     def crisis(self, language: str) -> View:
         """The crisis reply in ``language`` (the default language if it has none)."""
         return self._crisis.get(language) or self._crisis[self._default]
+
+    def crisis_card(self, language: str, bot_username: str) -> InlineQueryResultArticle:
+        """The crisis reply as an inline-mode card, to put above any other result: inline mode
+        cannot write to the person privately, so the card's message is the crisis reply itself.
+        Its button opens ``/support`` in a private chat."""
+        reply = self._replies.get(language) or self._replies[self._default]
+        lang = self.renderer.lang  # a translated card opens the bot in its own language
+        payload = SUPPORT_ID if lang == "en" else f"{lang}-{SUPPORT_ID}"
+        support = InlineKeyboardButton(self._support_label,
+                                       url=create_deep_linked_url(bot_username, payload))
+        return InlineQueryResultArticle(
+            id=CRISIS_CARD, title=reply.inline_title, description=reply.inline_description,
+            input_message_content=InputTextMessageContent(
+                self.crisis(language).html, parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True)),
+            reply_markup=InlineKeyboardMarkup([[support]]))
 
     def small_talk(self, kind: str) -> View:
         """The reply to one kind of small talk (``greeting``, ``thanks``, …)."""
