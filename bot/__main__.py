@@ -87,6 +87,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fonts(_: argparse.Namespace) -> int:
+    """Cut the Chinese font down to the characters the pictures' and the chart's labels use."""
+    from dataclasses import replace
+
+    from bot.app import build_services
+    from bot.content.languages import SOURCE, load_languages
+    from bot.review.glyphs import make_subsets
+
+    settings = _settings(require_token=False)
+    known = load_languages(settings.locale_dir / "languages.yaml").known
+    present = tuple(t for t in known if t == SOURCE or (settings.content_dir.parent / t).is_dir())
+    for path in make_subsets(build_services(replace(settings, languages=present))):
+        print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
+    return 0
+
+
 def cmd_catalogs(_: argparse.Namespace) -> int:
     """Extract the UI wording and bring every ``locale/*/messages.po`` up to date."""
     from bot.content.languages import load_languages
@@ -214,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     console.add_argument("--lang", metavar="LANG", type=_language,
                          help="chat in this language too, as an app set to it would (ru, zh-Hans)")
     sub.add_parser("catalogs", help="update the gettext catalogs in locale/ from the templates")
+    sub.add_parser("fonts", help="subset the Chinese font to the labels' characters "
+                                 "(needs fonts-noto-cjk)")
     hashing = sub.add_parser("translation-hash",
                              help="print the from_hash of an English content file")
     hashing.add_argument("file", metavar="FILE", help="e.g. content/en/breast.md")
@@ -229,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     handlers = {"run": cmd_run, "check": cmd_check, "console": cmd_console,
                 "preview": cmd_preview, "stats": cmd_stats, "catalogs": cmd_catalogs,
-                "translation-hash": cmd_translation_hash}
+                "fonts": cmd_fonts, "translation-hash": cmd_translation_hash}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

@@ -64,12 +64,17 @@ def write_language(root: Path, lang: str, *, english: Path = ENGLISH) -> Path:
         for key in SECTION_TEXT:
             if post.metadata.get(key):
                 meta[key] = _walk(post.metadata[key], lang)
+        if isinstance(post.metadata.get("picture"), dict):
+            meta["picture"] = {"caption": pseudo(post.metadata["picture"]["caption"], lang)}
         meta["translation"] = {"from_hash": text_hash(path), "method": (
             "Machine-translated from English by an AI model (LLM)"), "date": TODAY,
             "reviews": REVIEWS}
         body = pseudo(post.content, lang)
         (folder / path.name).write_text(frontmatter.dumps(frontmatter.Post(body, **meta)) + "\n",
                                         encoding="utf-8")
+    pictures = PROJECT_ROOT / "content" / lang / "images"  # the real translated pictures
+    if pictures.is_dir():
+        shutil.copytree(pictures, folder / "images", dirs_exist_ok=True)
     glossary = yaml.safe_load((english / "glossary.yaml").read_text(encoding="utf-8"))
     terms = [{"key": t["key"], **{k: _walk(t[k], lang) for k in ("term", "button", "aliases",
                                                                  "definition") if k in t}}

@@ -171,7 +171,10 @@ def test_check_passes_on_good_translations(tree: Path, tmp_path: Path) -> None:
     problems, summary = check_all(_settings(tree, tmp_path))
     assert problems == []
     assert "languages checked: en, ru, zh-Hans" in summary
-    assert "warning" not in summary
+    # The pseudo-Chinese section names use characters the shipped Chinese font subset lacks:
+    # the admins' chart would draw them as boxes, which check says (a warning).
+    warnings = [line for line in summary.splitlines() if "warning" in line]
+    assert warnings == [line for line in warnings if "[zh-Hans] /stats chart" in line]
 
 
 def test_stale_translation_is_a_warning_and_a_line_on_the_page(tree: Path,

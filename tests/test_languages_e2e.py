@@ -181,3 +181,32 @@ async def test_inline_answers_in_the_senders_language(fake: FakeBotAPI, bot: Bot
     assert call.params["is_personal"] is True
     link = call.params["results"][0]["reply_markup"]["inline_keyboard"][0][0]["url"]
     assert link.endswith(f"?start=ru-{ru.walk()[0].id}")
+
+
+async def test_each_language_gets_its_own_picture_uploaded_once(fake: FakeBotAPI, bot: BotProcess,
+                                                                expected: Services) -> None:
+    """Pictures per language: the Russian labels and caption for a Russian app, the English
+    for an English one; each uploaded once, then sent by its own file_id."""
+    chinese = user(5003, "Li", language_code="zh-CN")
+
+    async def picture(text: str, who: dict[str, Any]) -> Call:
+        mark = fake.mark()
+        await say(fake, text, who)
+        (photo,) = [c for c in fake.calls[mark:] if c.method == "sendPhoto" and c.ok]
+        return photo
+
+    russian = await picture("/spread", RUSSIAN)
+    assert russian.params["photo"]["filename"] == "blood_routes-ru.png"
+    own = expected.in_language("ru").pictures.for_section("spread")
+    assert own is not None
+    assert russian.params["photo"]["data"] == own.png
+    assert "воротной вене" in russian.result["caption"]
+    english = await picture("/spread", ENGLISH)
+    assert english.params["photo"]["filename"] == "blood_routes.png"
+    assert "portal vein" in english.result["caption"]
+    zh = await picture("/spread_portal", chinese)
+    assert zh.params["photo"]["filename"] == "blood_routes-zh-Hans.png"
+    assert "门静脉" in zh.result["caption"]
+    again = await picture("/spread_artery", RUSSIAN)  # the same Russian picture: not uploaded
+    assert again.params["photo"] == russian.result["photo"][-1]["file_id"]
+    assert len(fake.photos.uploads) == 3

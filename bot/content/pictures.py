@@ -4,8 +4,9 @@ A section's front matter may name a picture (``picture: {file, caption, sources}
 sends it with ``sendPhoto`` before the section's text. The PNG is rendered here once per file
 (sections may share one), its caption rendered from ``templates/picture_caption.html.j2``.
 Telegram answers an upload with a ``file_id``; :class:`PhotoIds` keeps it in memory, keyed by the
-picture's name, so each picture is uploaded once per running bot. A ``file_id`` identifies the
-picture, never a person.
+picture's name (``blood_routes``; a translated one ``blood_routes-ru``, while a translated page
+without its own SVG shares the English upload), so each picture is uploaded once per running
+bot. A ``file_id`` identifies the picture, never a person.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ MIN_WIDTH = 800
 MAX_CAPTION = 1024  # telegram.constants.MessageLimit.CAPTION_LENGTH
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT_FILES = (str(FONT_DIR / "DejaVuSans.ttf"), str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+# DejaVu (Latin, Greek, Cyrillic) first; a subset of Noto Sans CJK SC (made by
+# `python -m bot fonts`: only the characters the labels use) draws what DejaVu lacks (Chinese).
+# For a glyph its font lacks, resvg takes the first font that has it, whatever its weight: the
+# regular one comes first. A picture naming "Noto Sans CJK SC" first gets the bold one too.
+FONT_FILES = (str(FONT_DIR / "DejaVuSans.ttf"), str(FONT_DIR / "DejaVuSans-Bold.ttf"),
+              *sorted((str(p) for p in FONT_DIR.glob("*.otf")), key=lambda p: ("Bold" in p, p)))
 FONT_FAMILY = "DejaVu Sans"
 _FONT_PROBE = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
                '<text x="2" y="16" font-size="16" font-family="sans-serif">{}</text></svg>')
@@ -46,9 +52,9 @@ class Picture:
 def render_svg(svg: str, width: int = RENDER_WIDTH) -> bytes:
     """PNG bytes of ``svg`` (SVG markup) scaled to ``width`` pixels; ValueError if it is bad.
 
-    Text is drawn with the DejaVu fonts shipped in ``bot/content/fonts`` (free licence, Latin,
-    Greek and Cyrillic), never the system's: the same picture on every machine, and none needs a
-    font installed.
+    Text is drawn with the fonts shipped in ``bot/content/fonts`` (DejaVu: Latin, Greek and
+    Cyrillic; a Noto Sans CJK SC subset: the Chinese the labels use; free licences), never the
+    system's: the same picture on every machine, and none needs a font installed.
     """
     return bytes(resvg_py.svg_to_bytes(
         svg_string=svg, width=width, background="#ffffff", skip_system_fonts=True,
@@ -108,7 +114,7 @@ def _render(ref: PictureRef, renderer: Renderer) -> Picture:
     if visible_length(caption) > MAX_CAPTION:
         raise RenderError(f"{where}: caption is {visible_length(caption)} characters "
                           f"(max {MAX_CAPTION})")
-    return Picture(ref.file.stem, png, width, height, caption)
+    return Picture(ref.name or ref.file.stem, png, width, height, caption)
 
 
 class PhotoIds:

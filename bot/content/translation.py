@@ -19,6 +19,7 @@ import frontmatter
 import yaml
 
 from bot.content.loader import Content, ContentError, Term, link
+from bot.content.picture_ref import translated_picture
 from bot.content.provenance import Review, Translation
 
 SECTION_TEXT = ("title", "button", "summary", "keywords", "notes")
@@ -89,7 +90,7 @@ def load_translation(english: Content, directory: Path) -> Content:
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise ContentError(f"{where}: cannot parse front matter ({exc})") from exc
         meta = post.metadata
-        extra = sorted(set(meta) - {"id", "translation", *SECTION_TEXT})
+        extra = sorted(set(meta) - {"id", "translation", "picture", *SECTION_TEXT})
         if extra:
             raise ContentError(f"{where}: only text fields may be translated; "
                                f"'{extra[0]}' comes from English")
@@ -105,6 +106,7 @@ def load_translation(english: Content, directory: Path) -> Content:
             keywords=_strings(meta.get("keywords") or [], where, "keywords"),
             notes=_strings(meta.get("notes") or [], where, "notes"),
             body=post.content.strip(), path=path, children=[],
+            picture=translated_picture(source.picture, meta.get("picture"), directory, where),
             translation=_record(meta.get("translation"), where, text_hash(source.path)))
     extra_files = sorted(p.stem for p in directory.glob("*.md") if p.stem not in sections)
     if extra_files:

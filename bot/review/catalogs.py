@@ -21,7 +21,7 @@ from bot.content.catalogs import po_path
 from bot.content.languages import SOURCE, Languages
 
 EXTRA = ("Choose the language",)  # used in code (bot/menus.py), not in a template
-_PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}|<[a-z/][^>]*>")
+_PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}|<[a-z/][^>]*>")
 _METHODS = [("**.j2", "jinja2.ext:babel_extract")]
 _OPTIONS = {"**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
 
@@ -95,15 +95,19 @@ def problems(templates_dir: Path, locale_dir: Path, languages: Languages) -> lis
         if not served:
             continue
         for message in catalog:
-            if not message.id or not isinstance(message.id, str):
+            if not message.id:
                 continue
-            text = message.string if isinstance(message.string, str) else ""
-            short = message.id[:50]
+            # A plural (ngettext) has two English forms and one translation per plural form.
+            source = message.id if isinstance(message.id, str) else message.id[-1]
+            forms = ([message.string] if isinstance(message.string, str)
+                     else list(message.string or ())) or [""]
+            short = source[:50]
             if message.fuzzy:
                 found.append(f"{path}: fuzzy (unchecked) translation of {short!r}")
-            elif not text.strip():
+            elif not all(isinstance(t, str) and t.strip() for t in forms):
                 found.append(f"{path}: no translation of {short!r}")
-            elif sorted(_PLACEHOLDER.findall(message.id)) != sorted(_PLACEHOLDER.findall(text)):
+            elif any(sorted(_PLACEHOLDER.findall(source)) != sorted(_PLACEHOLDER.findall(t))
+                     for t in forms):
                 found.append(f"{path}: placeholders or tags differ in the translation of "
                              f"{short!r}")
     return found

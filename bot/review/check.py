@@ -19,7 +19,7 @@ from bot.content.render import MAX_MESSAGE, RenderError
 from bot.content.views import Views
 from bot.context import Services
 from bot.handlers.menu import resolve
-from bot.review import catalogs, parity
+from bot.review import catalogs, glyphs, parity, picture_parity
 from bot.review.levels import level_problems, level_report, measure_sections
 
 CHECK_USERNAME = "YourBotName"  # stands in for the bot's username in deep links
@@ -54,8 +54,12 @@ def check_all(settings: Settings) -> tuple[list[str], str]:
             return [f"{prefix}inline cards or group pages: {exc}"], ""
         if bundle is not services:
             found, warned = parity.compare(services.content, bundle.content, bundle.lang)
-            problems += found
-            warnings += warned
+            pictures, unlabelled = picture_parity.compare(services, bundle)
+            problems += found + pictures
+            warnings += warned + unlabelled
+    unfit, boxes = glyphs.problems(services)  # every label drawable: no empty boxes
+    problems += unfit
+    warnings += boxes
     # Reading grades are measured in English, the source (the measures are English ones).
     levels = measure_sections(services.content, services.renderer.markdown)
     problems += level_problems(levels)

@@ -94,9 +94,10 @@ class SearchIndex:
         self._asking = ranker.weights.asking
         self.calibration = calibration or Calibration()
         self._questions = search_words.question_words
-        self._urgent = UrgentRules.build(lexicon, search_words.urgent, search_words.negations,
+        rules = lexicon.rules  # Chinese: rules read character pairs (bot/search/cjk.py)
+        self._urgent = UrgentRules.build(rules, search_words.urgent, search_words.negations,
                                          search_words.not_urgent, search_words.negation_ends)
-        self._cannot = UrgentRules.build(lexicon, search_words.cannot_answer)
+        self._cannot = UrgentRules.build(rules, search_words.cannot_answer)
         self._names: list[str] = []
         self._name_keys: list[str] = []
         for term in content.terms.values():
@@ -138,7 +139,7 @@ class SearchIndex:
 
     def is_urgent(self, query: str) -> bool:
         """Whether ``query`` describes a red-flag symptom (typos allowed): show urgent advice."""
-        return self._urgent.match(read(self.lexicon, query, self._questions).tokens)
+        return self._urgent.match(read(self.lexicon.rules, query, self._questions).tokens)
 
     def answer(self, query: str, limit: int = 3) -> Answer:
         """Urgent advice first when the words call for it, then the best other matches."""
@@ -146,13 +147,15 @@ class SearchIndex:
         ranked = self.primaries.reweigh([t.stem for t in message.tokens], self._ranker.rank(
             message.stems, CANDIDATES) if limit > 0 else [])
         verdict = judge(self.calibration, self._ranker, message.stems, ranked)
-        cannot = self._cannot.match(message.tokens)
+        tokens = message.tokens if self.lexicon.rules is self.lexicon else read(
+            self.lexicon.rules, query, self._questions).tokens
+        cannot = self._cannot.match(tokens)
         shown = [(row, score) for row, score in verdict.shown[:1]
                  if self._shares_a_rare_word(row, message.stems)] if cannot else verdict.shown
         matches = [Match(*self._keys[row], round(score, 4)) for row, score in shown]
         if cannot and not any(m.key == SPECIALIST_ID for m in matches):
             matches.append(Match("section", SPECIALIST_ID, 0.0))
-        urgent = self._urgent.match(message.tokens)
+        urgent = self._urgent.match(tokens)
         if urgent:
             rest = [m for m in matches if m.ref != URGENT_ID]
             matches = [Match("section", URGENT_ID, 1.0), *rest]

@@ -20,6 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Prefix
 
 from bot.content.loader import ContentError
+from bot.search import cjk, shapes
 from bot.search.families import families
 
 # Word characters; "&" joins "A&E" into one word, apostrophes vanish ("what's" -> "whats").
@@ -124,44 +125,17 @@ def load_search_words(path: Path) -> SearchWords:
     return SearchWords(
         stopwords=frozenset(w for word in stop for w in words(word)),
         same_as={" ".join(words(k)): tuple(words(v)) for k, v in same.items()},
-        urgent=_rules(path, data, "urgent", required=True),
-        cannot_answer=_rules(path, data, "cannot_answer", required=False),
-        negations=_strings(path, data, "negations"),
-        negation_ends=_strings(path, data, "negation_ends"),
-        not_urgent=_strings(path, data, "not_urgent"),
-        question_words=frozenset(w for word in _strings(path, data, "question_words")
+        urgent=shapes.rules(path, data, "urgent", required=True),
+        cannot_answer=shapes.rules(path, data, "cannot_answer", required=False),
+        negations=shapes.strings(path, data, "negations"),
+        negation_ends=shapes.strings(path, data, "negation_ends"),
+        not_urgent=shapes.strings(path, data, "not_urgent"),
+        question_words=frozenset(w for word in shapes.strings(path, data, "question_words")
                                  for w in words(word)),
-        derived_endings=_strings(path, data, "derived_endings"),
-        primaries=tuple((k, _strings(path, data["primaries"], k))
-                        for k in _mapping(path, data, "primaries")),
+        derived_endings=shapes.strings(path, data, "derived_endings"),
+        primaries=tuple((k, shapes.strings(path, data["primaries"], k))
+                        for k in shapes.mapping(path, data, "primaries")),
     )
-
-
-def _mapping(path: Path, data: dict[str, Any], key: str) -> list[str]:
-    items = data.get(key) or {}
-    if not isinstance(items, dict) or not all(isinstance(k, str) for k in items):
-        raise ContentError(f"{path.name}: '{key}' must map section ids to lists of words")
-    return list(items)
-
-
-def _strings(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
-    items = data.get(key) or []
-    if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
-        raise ContentError(f"{path.name}: '{key}' must be a list of words or phrases")
-    return tuple(items)
-
-
-def _rules(path: Path, data: dict[str, Any], key: str,
-           required: bool) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    rules = data.get(key) or []
-    if not isinstance(rules, list) or (required and not rules) or not all(
-            isinstance(rule, list) and rule and all(
-                isinstance(group, list) and group and all(isinstance(p, str) for p in group)
-                for group in rule)
-            for rule in rules):
-        raise ContentError(f"{path.name}: '{key}' must be a list of rules, each a list of "
-                           "groups of words or phrases")
-    return tuple(tuple(tuple(group) for group in rule) for rule in rules)
 
 
 class Lexicon:
@@ -169,7 +143,8 @@ class Lexicon:
 
     def __init__(self, search_words: SearchWords, texts: Iterable[str],
                  mode: str = "stem:english") -> None:
-        """``mode``: ``stem:<snowball language>``, or ``bigrams`` for text without spaces."""
+        """``mode``: ``stem:<snowball language>``; ``bigrams`` or ``segment`` (Chinese, jieba) for
+        text without spaces."""
         self._words = words
         self._bigrams = mode == "bigrams"
         if self._bigrams:
@@ -178,6 +153,14 @@ class Lexicon:
                          key=len, reverse=True)
             cut = re.compile("|".join(map(re.escape, han))) if han else None
             self._words = lambda text: bigram_words(text, cut)
+        # The lexicon the word rules (red flags, care-team questions) read messages with.
+        self.rules: Lexicon = self
+        if mode == cjk.MODE:  # Chinese cut into words by a dictionary (bot/search/cjk.py) ...
+            texts = list(texts)
+            segmenter = cjk.Segmenter()
+            self._words = lambda text: segmenter.words(words(text))
+            # ... while the rules, written and measured as character pairs, keep reading pairs.
+            self.rules = Lexicon(search_words, texts, "bigrams")
         self._stemmer = snowballstemmer.stemmer(
             mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords

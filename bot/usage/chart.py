@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+
+from babel import Locale
+from babel.dates import format_skeleton
 
 from bot.content.pictures import render_svg
 from bot.content.render import Renderer
@@ -41,7 +45,14 @@ def drawn(n: int) -> tuple[int, str]:
     return int(re.sub(r"\D", "", label) or 0), label
 
 
-def day_bars(report: Report) -> list[Bar]:
+def day_label(day: date, lang: str = "en") -> str:
+    """A day as the chart names it: "01 Dec" in English, "1 дек." and "12月1日" (CLDR's)."""
+    if lang == "en":
+        return day.strftime("%d %b")
+    return format_skeleton("MMMd", day, locale=Locale.parse(lang, sep="-"))
+
+
+def day_bars(report: Report, lang: str = "en") -> list[Bar]:
     """A bar per day, or per few days for long periods (as the text's sparkline)."""
     step = days_per_block(report.days)
     sums = [sum(report.per_day[i:i + step]) for i in range(0, len(report.per_day), step)]
@@ -51,7 +62,7 @@ def day_bars(report: Report) -> list[Bar]:
     top = max((v for v, _ in values), default=0) or 1
     slot = width / max(len(values), 1)
     return [Bar(x0 + i * slot + slot * 0.1, y0 + height - height * v / top, slot * 0.8,
-                height * v / top, label, dates[i].strftime("%d %b"))
+                height * v / top, label, day_label(dates[i], lang))
             for i, (v, label) in enumerate(values)]
 
 
@@ -67,11 +78,15 @@ def section_bars(report: Report, names: dict[str, str]) -> list[Bar]:
             for i, ((section_id, _), (v, label)) in enumerate(zip(ranked, values, strict=True))]
 
 
+def section_name(label: str) -> str:
+    """A section's button label without a leading emoji: the chart's fonts may not have it."""
+    return re.sub(r"^[^\w(]+", "", label)
+
+
 def chart_svg(renderer: Renderer, report: Report) -> str:
     """The chart as SVG markup (``templates/stats_chart.svg.j2``)."""
-    # Button labels without a leading emoji: the chart's fonts may not have it.
-    names = {s.id: re.sub(r"^[^\w(]+", "", s.label) for s in renderer.content.sections.values()}
-    days = day_bars(report)
+    names = {s.id: section_name(s.label) for s in renderer.content.sections.values()}
+    days = day_bars(report, renderer.lang)
     return renderer.env.get_template("stats_chart.svg.j2").render(
         report=report, width=WIDTH, height=HEIGHT, days=days, days_box=_DAYS_BOX,
         label_days=len(days) <= _LABELLED_BARS, per_block=days_per_block(report.days),
