@@ -2,8 +2,8 @@
 
 Prints the best settings found by a small grid search and their dev figures; it never reads the
 test half of ``tests/data/real_questions.yaml``. The chosen values are then written into
-``bot/search/fts.py`` (:class:`Weights`) and ``bot/search/confidence.py`` (:class:`Calibration`)
-by hand. Run from the project folder::
+``bot/search/fts.py`` (:class:`Weights`), ``bot/search/confidence.py`` (:class:`Calibration`)
+and ``bot/search/primary.py`` (:class:`Emphasis`) by hand. Run from the project folder::
 
     python -m benchmarks.search_tune
 """
@@ -21,12 +21,15 @@ from bot.content.loader import load_content
 from bot.search.confidence import Calibration
 from bot.search.fts import Weights
 from bot.search.index import SearchIndex
+from bot.search.primary import Emphasis
 
 FIELD_WEIGHTS = list(itertools.product((3.0, 4.0, 6.0), (4.0, 6.0, 8.0), (0.25, 0.5),
                                        (0.1, 0.25, 0.5), (2, 3), (0.6, 0.8, 1.0)))
 CALIBRATIONS = [Calibration(min_score=m, min_coverage=c, core_share=k, named_idf=n)
                 for m, c, k, n in itertools.product((1.5, 2.0, 3.0, 5.0), (0.3, 0.4, 0.5, 0.6),
                                                     (0.5, 1.01), (1.5, 2.5, 99.0))]
+EMPHASES = [Emphasis(n, o, u) for n, o, u in itertools.product((1.0, 1.25, 1.4, 1.6),
+                                                               (1.0, 0.7, 0.5), (1.0, 0.8, 0.6))]
 
 
 def objective(report: Report) -> float:
@@ -65,7 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 best = (score, weights, tried)
     score, weights, calibration = best
     index = SearchIndex.build(content, words, weights, calibration)
-    print(f"best objective {score:.3f}\n{weights}\n{calibration}")
+    emphasis = index.primaries.emphasis
+    for tried_emphasis in EMPHASES:
+        index.primaries.emphasis = tried_emphasis
+        tried_score = objective(evaluate(index, dev)) + 0.5 * objective(evaluate(index, own))
+        if tried_score > score:
+            score, emphasis = tried_score, tried_emphasis
+    index.primaries.emphasis = emphasis
+    print(f"best objective {score:.3f}\n{weights}\n{calibration}\n{emphasis}")
     print(evaluate(index, dev).line(f"{REAL} dev half"))
     print(evaluate(index, own).line(MAIN))
     return 0

@@ -87,7 +87,8 @@ def write_language(root: Path, lang: str, *, english: Path = ENGLISH) -> Path:
         encoding="utf-8")
     words = yaml.safe_load((english / "search.yaml").read_text(encoding="utf-8"))
     (folder / "search.yaml").write_text(yaml.safe_dump(
-        {k: ({pseudo(a, lang): pseudo(b, lang) for a, b in v.items()} if isinstance(v, dict)
+        {k: ({(pseudo(a, lang) if isinstance(b, str) else a): _walk(b, lang)  # primaries:
+              for a, b in v.items()} if isinstance(v, dict)  # keys are section ids
              else _walk(v, lang)) for k, v in words.items()}, allow_unicode=True),
         encoding="utf-8")
     return folder

@@ -125,8 +125,10 @@ def test_few_real_topic_questions_get_the_contacts_first(services: Services) -> 
 
     13 of 139 when the tier was written (6 of 73 on the dev half, 7 of 66 on the test half), most
     through a forgiven typo ("dear" read as "dead", "done" as "gone"); with typos forgiven only
-    from six letters (chosen on the dev half) 0 dev and 4 test ("a death sentence"). A false alarm
-    is accepted; these hold it from growing.
+    from six letters (chosen on the dev half) 0 dev and 4 test ("a death sentence"). The set grew
+    to 215 on 2026-12-01 (issue 16): its 40 new dev questions add none, its 36 new test questions
+    2 (measured once, the risk tier unchanged). A false alarm is accepted; these hold it from
+    growing.
     """
     assert services.conversation is not None
     questions = yaml.safe_load(REAL.read_text(encoding="utf-8"))["questions"]
@@ -135,7 +137,7 @@ def test_few_real_topic_questions_get_the_contacts_first(services: Services) -> 
         flagged[question["half"]] += route(question["q"], "en", services.conversation,
                                            services.search).risk
     assert flagged["dev"] == 0
-    assert flagged["test"] <= 4
+    assert flagged["test"] <= 6  # 4 of the first 66, 2 of the 36 added
 
 
 def report(services: Services, name: str) -> str:

@@ -51,7 +51,7 @@ def test_typos_spellings_and_word_forms_still_find_the_topic(index: SearchIndex,
 
 @pytest.mark.parametrize("query", [
     "", "   ", "???", "hi there", "what is it", "tell me a joke", "how do I cook salmon",
-    "xyzzy plugh", "what time is it", "is liver cancer contagious",
+    "xyzzy plugh", "what time is it", "is liver cancer contagious", "is this serious?",
 ])
 def test_nothing_matches_words_the_guide_does_not_cover(index: SearchIndex, query: str) -> None:
     assert index.search(query) == []

@@ -29,9 +29,10 @@ TOP3_TARGET, TOP1_TARGET = 0.90, 0.70
 UNANSWERABLE_CONFIDENT_TARGET, OFFTOPIC_GIVEN_TARGET = 0.25, 0.10
 # Not all are met yet (README, "How well it works"): top-3, top-1 and unanswerable questions are
 # held at today's figures so that they cannot get worse; red flags and off-topic hold the target.
-# Top-1 was 26/40 when the search was tuned; the plain-language summaries (issue 18), merged
-# after, moved one question to second place. Nothing was re-tuned on the test half for it.
-TOP3_TODAY, TOP1_TODAY, UNANSWERABLE_CONFIDENT_TODAY = 31 / 40, 25 / 40, 6 / 18
+# Today's figures are those of the grown test half (215 questions; 65 answerable, 28 the guide
+# cannot answer, 9 off-topic), measured once after the second round of tuning on the dev half
+# (on the first 139 questions' test half alone: top-1 27/40, top-3 33/40, unanswerable 6/18).
+TOP3_TODAY, TOP1_TODAY, UNANSWERABLE_CONFIDENT_TODAY = 52 / 65, 41 / 65, 10 / 28
 # The project's own set (questions.yaml), as before.
 MAIN_TOP3_MIN, MAIN_TOP1_MIN, MAIN_FALSE_MAX = 0.90, 0.75, 0.10
 SETS = [MAIN, HOLDOUT, REAL]

@@ -54,6 +54,15 @@ def test_without_a_question_the_last_sentences_are_the_question(index: SearchInd
     assert "70" not in weights  # numbers carry no topic of their own
 
 
+def test_a_question_without_a_topic_word_asks_about_the_sentence_before(
+        index: SearchIndex) -> None:
+    message = read(index.lexicon, "Mum has bowel cancer. The doctor said the word ascites. "
+                   "What is that?", QUESTION_WORDS)
+    weights = dict(message.stems)
+    assert weights["ascit"] == 2
+    assert weights["bowel"] == 1
+
+
 def test_only_the_first_64_topic_words_are_read_but_every_word_is_checked(
         index: SearchIndex) -> None:
     made_up = ["".join(chr(ord("a") + (n // 26 ** k) % 26) for k in range(3)) + "zq"
@@ -100,6 +109,11 @@ def test_real_red_flags_still_count_around_a_negation(index: SearchIndex, query:
     "my dad's CEA went from 3 to 6, what does it mean",
     "what should she eat during chemo",
     "what happens in the final stage of liver cancer",
+    "he starts chemo next week, what are his chances",
+    "what are the risks of having the liver operation",
+    "she has months at most. What will the next few months be like?",
+    "his bilirubin is high, is that bad", "how much morphine can she have",
+    "how many rounds of chemo will he need", "what is the life span with liver mets",
 ])
 def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: Services,
                                                  query: str) -> None:
@@ -112,6 +126,14 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
     view = services.search_views.answer(answer)
     assert "this guide can't answer that" in view.html
     assert "/specialist" in view.html
+
+
+def test_a_word_of_the_story_is_not_a_question_for_the_care_team(index: SearchIndex) -> None:
+    assert not index.answer("is a high AFP a sign of primary liver cancer").cannot_answer
+    answer = index.answer("My dad has bowel cancer in his liver. He wants to change his diet. "
+                          "The surgeon will operate in May.")
+    assert not answer.cannot_answer
+    assert answer.confident
 
 
 def test_a_care_team_question_with_a_red_flag_gets_the_urgent_advice_first(

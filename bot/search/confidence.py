@@ -23,7 +23,8 @@ from bot.search.fts import Ranker, clean
 class Calibration:
     """The thresholds of the confidence rule (tuned on the dev half only)."""
 
-    min_score: float = 1.8  # the best bm25() score must reach this ...
+    min_score: float = 1.4  # the best bm25() score must reach this ...
+    unnamed_score: float = 1.8  # ... or this, when no word is in its names or keywords
     min_coverage: float = 0.5  # ... and the best document cover this share of the weight,
     core_share: float = 0.5  # ... unless the message uses a word this share of the guide uses
     named_idf: float = 99.0  # ... or matches the best one's names or keywords with rare words
@@ -65,7 +66,8 @@ def judge(calibration: Calibration, ranker: Ranker, stems: Sequence[tuple[str, i
     words = [clean(stem) for stem, _ in stems]
     core = any(ranker.share.get(w, 0.0) >= calibration.core_share for w in words)
     named = sum(ranker.idf.get(w, 0.0) for w in words if w in ranker.named[best_row])
-    enough = (best >= calibration.min_score and (
+    least = calibration.min_score if named > 0 else calibration.unnamed_score
+    enough = (best >= least and (
         covered >= calibration.min_coverage or core or named >= calibration.named_idf)) or (
         core and covered >= calibration.core_coverage)
     if not enough:

@@ -29,13 +29,14 @@ from bot.content.loader import Content, Section, Term
 from bot.search.confidence import Calibration, judge
 from bot.search.fts import Fields, Ranker, Weights, clean
 from bot.search.lexicon import Lexicon, SearchWords, load_search_words
+from bot.search.primary import Primaries
 from bot.search.query import read
 from bot.search.urgent import UrgentRules
 
 URGENT_ID = "urgent"
 SPECIALIST_ID = "specialist"
 TERM_CUTOFF = 85  # rapidfuzz ratio for /glossary look-ups
-CANDIDATES = 10  # documents ranked per message, before the confidence rule
+CANDIDATES = 20  # documents ranked per message, before the primary cancer and confidence
 RARE_SHARE = 0.1  # a word at most this share of documents use is rare
 
 Kind = Literal["section", "term"]
@@ -84,6 +85,9 @@ class SearchIndex:
                  keys: list[tuple[Kind, str]], ranker: Ranker,
                  calibration: Calibration | None = None) -> None:
         self.content = content
+        owners = [key if kind == "section" else content.terms[key].section
+                  for kind, key in keys]
+        self.primaries = Primaries.build(content, lexicon, search_words.primaries, owners)
         self.lexicon = lexicon
         self._keys = keys
         self._ranker = ranker
@@ -140,7 +144,8 @@ class SearchIndex:
     def answer(self, query: str, limit: int = 3) -> Answer:
         """Urgent advice first when the words call for it, then the best other matches."""
         message = read(self.lexicon, query, self._questions, self._asking)
-        ranked = self._ranker.rank(message.stems, CANDIDATES) if limit > 0 else []
+        ranked = self.primaries.reweigh([t.stem for t in message.tokens], self._ranker.rank(
+            message.stems, CANDIDATES) if limit > 0 else [])
         verdict = judge(self.calibration, self._ranker, message.stems, ranked)
         tokens = message.tokens if self.lexicon.rules is self.lexicon else read(
             self.lexicon.rules, query, self._questions).tokens

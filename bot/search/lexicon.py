@@ -20,7 +20,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Prefix
 
 from bot.content.loader import ContentError
-from bot.search import cjk
+from bot.search import cjk, shapes
+from bot.search.families import families
 
 # Word characters; "&" joins "A&E" into one word, apostrophes vanish ("what's" -> "whats").
 _WORD = re.compile(r"[^\W_]+(?:&[^\W_]+)*")
@@ -56,6 +57,8 @@ class SearchWords:
     negation_ends: tuple[str, ...] = ()  # "but", "or": a negation reaches no further
     not_urgent: tuple[str, ...] = ()  # "emergency surgery": phrases that raise no flag
     question_words: frozenset[str] = frozenset()  # a sentence starting with one asks
+    derived_endings: tuple[str, ...] = ()  # "ment": "treatment" is of the family of "treat"
+    primaries: tuple[tuple[str, tuple[str, ...]], ...] = ()  # section id -> words naming it
 
     def texts(self) -> list[str]:
         """Every word listed, so that the lexicon knows them all."""
@@ -64,7 +67,7 @@ class SearchWords:
         out += [" ".join(words) for words in self.same_as.values()]
         out += [phrase for rules in (self.urgent, self.cannot_answer) for rule in rules
                 for group in rule for phrase in group]
-        return out
+        return out + [word for _, named in self.primaries for word in named]
 
 
 def words(text: str) -> list[str]:
@@ -122,34 +125,17 @@ def load_search_words(path: Path) -> SearchWords:
     return SearchWords(
         stopwords=frozenset(w for word in stop for w in words(word)),
         same_as={" ".join(words(k)): tuple(words(v)) for k, v in same.items()},
-        urgent=_rules(path, data, "urgent", required=True),
-        cannot_answer=_rules(path, data, "cannot_answer", required=False),
-        negations=_strings(path, data, "negations"),
-        negation_ends=_strings(path, data, "negation_ends"),
-        not_urgent=_strings(path, data, "not_urgent"),
-        question_words=frozenset(w for word in _strings(path, data, "question_words")
+        urgent=shapes.rules(path, data, "urgent", required=True),
+        cannot_answer=shapes.rules(path, data, "cannot_answer", required=False),
+        negations=shapes.strings(path, data, "negations"),
+        negation_ends=shapes.strings(path, data, "negation_ends"),
+        not_urgent=shapes.strings(path, data, "not_urgent"),
+        question_words=frozenset(w for word in shapes.strings(path, data, "question_words")
                                  for w in words(word)),
+        derived_endings=shapes.strings(path, data, "derived_endings"),
+        primaries=tuple((k, shapes.strings(path, data["primaries"], k))
+                        for k in shapes.mapping(path, data, "primaries")),
     )
-
-
-def _strings(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
-    items = data.get(key) or []
-    if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
-        raise ContentError(f"{path.name}: '{key}' must be a list of words or phrases")
-    return tuple(items)
-
-
-def _rules(path: Path, data: dict[str, Any], key: str,
-           required: bool) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    rules = data.get(key) or []
-    if not isinstance(rules, list) or (required and not rules) or not all(
-            isinstance(rule, list) and rule and all(
-                isinstance(group, list) and group and all(isinstance(p, str) for p in group)
-                for group in rule)
-            for rule in rules):
-        raise ContentError(f"{path.name}: '{key}' must be a list of rules, each a list of "
-                           "groups of words or phrases")
-    return tuple(tuple(tuple(group) for group in rule) for rule in rules)
 
 
 class Lexicon:
@@ -184,7 +170,9 @@ class Lexicon:
             counts.update(self._words(text))
         self._counts = counts
         self._starts = frozenset(w[:3] for w in counts)  # how known words begin (see tokens)
-        self._stems = {w: str(self._stemmer.stemWord(w)) for w in counts}
+        raw = {w: str(self._stemmer.stemWord(w)) for w in counts}
+        self._family = families(raw.values(), search_words.derived_endings)
+        self._stems = {w: self._family.get(s, s) for w, s in raw.items()}
         self._known_stems = frozenset(self._stems.values())
         self._stop_stems = frozenset(self._stems[w] for w in self._stop if w in self._stems)
         # Known stems by their first letters, to relate derived forms: treatable -> treat.
@@ -232,6 +220,7 @@ class Lexicon:
         stem = self._stems.get(word) or memo.get(word)
         if stem is None:
             stem = str(self._stemmer.stemWord(word))
+            stem = self._family.get(stem, stem)
             if stem not in self._known_stems:
                 stem = self._related_stem(stem)
             memo[word] = stem

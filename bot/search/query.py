@@ -2,7 +2,8 @@
 
 People write a few sentences about the person first, then ask ("My dad is 65 ... Can they still
 operate?"). The sentences that ask (a question mark, or a question word first) count double; when
-no sentence asks, the last ones do. Only the first :data:`MAX_STEMS` distinct topic words are
+no sentence asks, the last ones do; a question with no topic word of its own ("What is that?")
+asks about the sentence before it. Only the first :data:`MAX_STEMS` distinct topic words are
 read, the asking sentences' first, so a very long message costs no more than a short one.
 """
 
@@ -42,17 +43,21 @@ def read(lexicon: Lexicon, text: str, question_words: frozenset[str],
          asking_weight: int = ASKING) -> Query:
     """Tokenise ``text`` once and weigh its topic words by the sentence they are in."""
     parts = sentences(text)
+    read_parts = [lexicon.tokens(part) for part in parts]
     asking = [asks(s, question_words) for s in parts]
     if len(parts) > 1 and not any(asking):
         asking = [n >= len(parts) - LAST for n in range(len(parts))]
+    for n in range(1, len(parts)):  # "I heard the word metastasis. What is that?"
+        if asking[n] and all(token.stop for token in read_parts[n]):
+            asking[n - 1] = True
     tokens: list[Token] = []
     weighted: dict[str, int] = {}
     for ask_first in (True, False):
-        for part, is_asking in zip(parts, asking, strict=True):
+        for part_tokens, is_asking in zip(read_parts, asking, strict=True):
             if is_asking != ask_first:
                 continue
             weight = asking_weight if is_asking and len(parts) > 1 else STORY
-            for token in lexicon.tokens(part):
+            for token in part_tokens:
                 tokens.append(token)
                 if not token.stop and (token.stem in weighted or len(weighted) < MAX_STEMS):
                     weighted[token.stem] = max(weighted.get(token.stem, 0), weight)
