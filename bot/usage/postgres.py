@@ -90,7 +90,8 @@ class PostgresStore:
         if self._pool is not None:
             return
         pool = await asyncpg.create_pool(self._url, min_size=1, max_size=2,
-                                         timeout=self.timeout, command_timeout=30)
+                                         timeout=self.timeout, command_timeout=30,
+                                         reset=_nothing_to_reset)
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
@@ -192,6 +193,12 @@ class PostgresStore:
         """A query answers."""
         async with self._need().acquire() as conn:
             return bool(await conn.fetchval("SELECT true"))
+
+
+async def _nothing_to_reset(_: asyncpg.Connection) -> None:
+    """A released connection needs no reset query (a round trip per write): the store sets,
+    listens to and declares nothing, and takes only transaction-level advisory locks; asyncpg
+    still rolls back a transaction left open before this is called."""
 
 
 def read_report(url: str, days: int) -> stats.Report:
