@@ -9,6 +9,8 @@ splitting was adjusted after looking at them, so those figures are not held out)
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -83,3 +85,16 @@ def test_check_passes_with_every_language_served() -> None:
     problems, summary = check_all(Settings(token="", languages=("en", *LANGS)))
     assert problems == []
     assert "served: en, ru, zh-Hans" in summary
+
+
+def test_an_english_only_bot_does_not_load_the_chinese_segmenter() -> None:
+    """rjieba's import alone costs ~30 MB; only a language with ``search: segment`` needs it."""
+    code = ("import sys; from bot.app import build_services; from bot.config import Settings; "
+            "build_services(Settings(token='')); print('rjieba' in sys.modules)")
+    english = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, cwd=PROJECT_ROOT)
+    assert english.stdout.strip() == "False"
+    everyone = subprocess.run([sys.executable, "-c", code.replace(
+        "Settings(", "Settings(languages=('en', 'ru', 'zh-Hans'), ")], capture_output=True,
+        text=True, check=True, cwd=PROJECT_ROOT)
+    assert everyone.stdout.strip() == "True"

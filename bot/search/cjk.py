@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import rjieba
-
 HAN = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]+")
 MODE = "segment"
 
@@ -26,6 +24,8 @@ class Segmenter:
     """jieba's dictionary, loaded once per index (about 0.1 s), applied to split words."""
 
     def __init__(self) -> None:
+        import rjieba  # here, not at the top: its import alone is ~30 MB, needless without Chinese
+
         self._jieba = rjieba.Jieba()
 
     def words(self, split: Iterable[str]) -> list[str]:
