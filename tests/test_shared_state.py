@@ -144,6 +144,40 @@ async def test_an_update_is_handed_out_once_and_taken_over_from_a_dead_worker(
         await two.close()
 
 
+async def hold(lock: Any) -> None:
+    async with lock:
+        pass
+
+
+async def test_the_claim_takes_the_chats_lock_and_done_releases_it(redis_url: str) -> None:
+    """One round trip claims the update and locks its chat; marking it done unlocks the chat."""
+    one, two = await two_workers(redis_url)
+    try:
+        first, second = SharedDelivery(one), SharedDelivery(two)
+        lock_key = one.key("lock", await one.chat_token(4242))
+        assert await first.claim(10, 4242) == NEW
+        assert await one.redis.exists(lock_key)  # the chat is held from the claim on
+        await asyncio.wait_for(hold(first.lock(4242, 10)), 0.5)  # its own: no wait
+        other = asyncio.create_task(hold(second.lock(4242)))
+        await asyncio.sleep(0.2)
+        assert not other.done()  # still held: update 10 is not done (its usage not written)
+        await first.done(10)
+        await asyncio.wait_for(other, 2)
+        assert not await one.redis.exists(lock_key)
+        assert await second.claim(10, 4242) == DONE
+        async with second.lock(4242):  # the chat is busy on worker two
+            assert await first.claim(11, 4242) == NEW  # the update is claimed, the chat not
+            waiting = asyncio.create_task(hold(first.lock(4242, 11)))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+        await asyncio.wait_for(waiting, 2)  # then worker one gets it, until done
+        assert await one.redis.exists(lock_key)
+        await first.done(11)
+        assert not await one.redis.exists(lock_key)
+    finally:
+        await asyncio.gather(one.close(), two.close())
+
+
 async def test_a_repeat_is_found_by_the_other_worker(redis_url: str) -> None:
     one, two = await two_workers(redis_url)
     try:

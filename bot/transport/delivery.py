@@ -24,14 +24,18 @@ REMEMBERED = 10_000  # update ids a single process remembers as handled
 class Delivery(Protocol):
     """What the webhook server needs to hand each update to the bot exactly once."""
 
-    async def claim(self, update_id: int) -> str:
-        """``NEW``, ``DONE`` or ``BUSY`` (see the module docstring)."""
+    async def claim(self, update_id: int, chat: int | None = None) -> str:
+        """``NEW``, ``DONE`` or ``BUSY`` (see the module docstring); ``chat`` is the update's,
+        whose lock may be taken at once."""
 
     async def done(self, update_id: int) -> None:
-        """The update has been handled: a redelivery is answered without handling it again."""
+        """The update has been handled: a redelivery is answered without handling it again (and
+        the chat's lock taken for it is released)."""
 
-    def lock(self, chat: int | None) -> contextlib.AbstractAsyncContextManager[None]:
-        """Hold ``chat`` (None: nothing to hold) while one update of it is handled."""
+    def lock(self, chat: int | None,
+             update_id: int | None = None) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold ``chat`` (None: nothing to hold) while one update of it is handled; with
+        ``update_id``, until :meth:`done` for it (at the latest)."""
 
     async def ready(self) -> bool:
         """Whether the shared store (if any) answers."""
@@ -45,7 +49,7 @@ class LocalDelivery:
         self._seen: OrderedDict[int, bool] = OrderedDict()  # update id -> finished
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # lock, [holders+waiters]
 
-    async def claim(self, update_id: int) -> str:
+    async def claim(self, update_id: int, chat: int | None = None) -> str:
         """``NEW`` the first time an update id is seen; ``DONE`` or ``BUSY`` afterwards."""
         state = self._seen.get(update_id)
         if state is not None:
@@ -60,7 +64,7 @@ class LocalDelivery:
         self._seen[update_id] = True
 
     @contextlib.asynccontextmanager
-    async def lock(self, chat: int | None) -> AsyncIterator[None]:
+    async def lock(self, chat: int | None, update_id: int | None = None) -> AsyncIterator[None]:
         """In one process the chat's updates already queue on an asyncio lock."""
         if chat is None:
             yield

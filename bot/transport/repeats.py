@@ -13,6 +13,11 @@ from bot.transport.recent import WINDOW_SECONDS
 from bot.transport.shared import SharedState
 
 PENDING = b"-"
+# Claim KEYS[1] for ARGV[2] seconds, or return what an earlier answer stored there: one trip.
+_CLAIM = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return false end
+return redis.call('GET', KEYS[1])
+"""
 
 
 class SharedRepeats:
@@ -21,6 +26,7 @@ class SharedRepeats:
     def __init__(self, state: SharedState, window: float = WINDOW_SECONDS) -> None:
         self.state = state
         self.window = int(window)
+        self._claim = state.redis.register_script(_CLAIM)
 
     async def _name(self, chat_id: int, thread_id: int | None, what: str) -> str:
         token = await self.state.chat_token(chat_id)
@@ -29,10 +35,7 @@ class SharedRepeats:
     async def lookup(self, chat_id: int, thread_id: int | None, what: str) -> int | None:
         """Claim the answer (None: answer in full) or return the earlier answer's message id."""
         name = await self._name(chat_id, thread_id, what)
-        redis = self.state.redis
-        if await redis.set(name, PENDING, nx=True, ex=self.window):
-            return None
-        value = await redis.get(name)
+        value = await self._claim(keys=[name], args=[PENDING, self.window])
         return int(value) if isinstance(value, bytes) and value.isdigit() else None
 
     async def keep(self, chat_id: int, thread_id: int | None, what: str,

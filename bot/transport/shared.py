@@ -40,13 +40,21 @@ DONE_TTL = 24 * 3600  # Telegram gives up on an update well within a day
 LOCK_TTL_MS = 5000  # the per-chat lock: longer than any one update takes, short if one dies
 LOCK_WAIT = 5.0  # after this long a worker handles the update anyway (order over silence)
 
-# Claim an update for this worker unless it is done, or held by a worker that is still alive.
+# Claim an update for this worker unless it is done, or held by a worker that is still alive;
+# when a chat's lock is named (KEYS[2]), try to take it in the same round trip ('locked').
 _CLAIM = """
 local v = redis.call('GET', KEYS[1])
 if v == 'done' then return 'done' end
 if v and (v == ARGV[1] or redis.call('EXISTS', ARGV[3] .. v) == 1) then return 'busy' end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if KEYS[2] and redis.call('SET', KEYS[2], ARGV[4], 'NX', 'PX', ARGV[5]) then return 'locked' end
 return 'new'
+"""
+# Mark the update done (KEYS[1]) and release the chat's lock (KEYS[2]) if it is still ours.
+_DONE = """
+redis.call('SET', KEYS[1], 'done', 'EX', ARGV[1])
+if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+return 1
 """
 _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -147,29 +155,49 @@ class SharedState:
 
 
 class SharedDelivery:
-    """:class:`bot.transport.delivery.Delivery` in Redis, for several workers."""
+    """:class:`bot.transport.delivery.Delivery` in Redis, for several workers.
+
+    Two round trips per update in the usual case: :meth:`claim` takes the update and its chat's
+    lock in one Lua script, :meth:`done` marks it handled and releases the lock in another.
+    """
 
     def __init__(self, state: SharedState) -> None:
         self.state = state
         self._claim = state.redis.register_script(_CLAIM)
+        self._done = state.redis.register_script(_DONE)
         self._unlock = state.redis.register_script(_UNLOCK)
+        self._held: dict[int, tuple[str, str]] = {}  # update id -> (lock key, our value)
 
-    async def claim(self, update_id: int) -> str:
-        """Take the update unless it is done or a live worker has it."""
+    async def claim(self, update_id: int, chat: int | None = None) -> str:
+        """Take the update unless it is done or a live worker has it (and, if it can, the
+        ``chat``'s lock for it, which :meth:`done` releases)."""
         state = self.state
-        verdict = await self._claim(keys=[state.key("update", update_id)],
-                                    args=[state.worker, CLAIM_TTL, state.key("alive", "")])
+        keys = [state.key("update", update_id)]
+        me = secrets.token_hex(8)
+        if chat is not None:
+            keys.append(state.key("lock", await state.chat_token(chat)))
+        verdict = await self._claim(keys=keys, args=[
+            state.worker, CLAIM_TTL, state.key("alive", ""), me, LOCK_TTL_MS])
         verdict = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
+        if verdict == "locked":
+            self._held[update_id] = (keys[1], me)
         return {"done": DONE, "busy": BUSY}.get(verdict, NEW)
 
     async def done(self, update_id: int) -> None:
-        """Remember for a day that the update was handled."""
-        await self.state.redis.set(self.state.key("update", update_id), "done", ex=DONE_TTL)
+        """Remember for a day that the update was handled; release its chat's lock."""
+        state = self.state
+        name, me = self._held.pop(update_id, ("", ""))
+        keys = [state.key("update", update_id)] + ([name] if name else [])
+        await self._done(keys=keys, args=[DONE_TTL, me])
 
     @contextlib.asynccontextmanager
-    async def lock(self, chat: int | None) -> AsyncIterator[None]:
-        """Hold the chat across workers for one update (at most ``LOCK_WAIT`` of waiting)."""
-        if chat is None:
+    async def lock(self, chat: int | None, update_id: int | None = None) -> AsyncIterator[None]:
+        """Hold the chat across workers for one update (at most ``LOCK_WAIT`` of waiting).
+
+        With ``update_id`` the lock is the update's: taken by :meth:`claim` if it was free then
+        (no wait here), and released by :meth:`done`, once the update's usage is written.
+        """
+        if chat is None or (update_id is not None and update_id in self._held):
             yield
             return
         name = self.state.key("lock", await self.state.chat_token(chat))
@@ -183,6 +211,10 @@ class SharedDelivery:
                 break
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1)
+        if update_id is not None:
+            self._held[update_id] = (name, me)
+            yield
+            return
         try:
             yield
         finally:

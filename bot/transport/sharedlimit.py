@@ -30,21 +30,24 @@ log = logging.getLogger(__name__)
 
 SLOT_WINDOW = 60  # seconds: a group's 20 messages a minute
 NO_CHAT = "none"  # calls that name no chat (callback and inline answers) share one pause
-# KEYS[1] the group's set (KEYS[2] tomorrow's, near midnight); ARGV: window seconds, limit,
-# a unique member. Returns 0, or the seconds to wait.
+# KEYS[1] the chat's pause, KEYS[2] the group's set (KEYS[3] tomorrow's, near midnight); ARGV:
+# window seconds, limit, a unique member. Returns 0 (a slot taken), or the seconds to wait: the
+# pause's, or until the oldest of the minute's sends leaves it. One round trip for both checks.
 _SLOT = """
+local paused = redis.call('PTTL', KEYS[1])
+if paused > 0 then return tostring(paused / 1000) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  for _, key in ipairs(KEYS) do
-    redis.call('ZADD', key, now, ARGV[3])
-    redis.call('EXPIRE', key, math.ceil(window) + 1)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+if redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[2]) then
+  for i = 2, #KEYS do
+    redis.call('ZADD', KEYS[i], now, ARGV[3])
+    redis.call('EXPIRE', KEYS[i], math.ceil(window) + 1)
   end
   return '0'
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
 return tostring(tonumber(oldest) + window - now)
 """
 # KEYS the pause (today's, and tomorrow's if it lasts past midnight); ARGV[1] milliseconds.
@@ -91,9 +94,10 @@ class SharedRateLimiter(BaseRateLimiter[int]):
         token = NO_CHAT if chat is None else await self._token(chat)
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(retries + 1):
-            await self._wait_while_paused(token)
-            if chat is not None and _is_group(chat):
-                await self._wait_for_slot(await self._tokens(chat, token, SLOT_WINDOW))
+            if chat is not None and _is_group(chat):  # the pause and a slot, in one trip
+                await self._wait_for_slot(token, await self._tokens(chat, token, SLOT_WINDOW))
+            else:
+                await self._wait_while_paused(token)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -145,8 +149,8 @@ class SharedRateLimiter(BaseRateLimiter[int]):
                 return
             await asyncio.sleep(wait_ms / 1000)
 
-    async def _wait_for_slot(self, tokens: list[str]) -> None:
-        names = [self.state.key("group", t) for t in tokens]
+    async def _wait_for_slot(self, token: str, tokens: list[str]) -> None:
+        names = [self.state.key("pause", token)] + [self.state.key("group", t) for t in tokens]
         while True:
             try:
                 wait = float(await self._slot(keys=names, args=[

@@ -114,7 +114,7 @@ class WebhookServer:
             return web.json_response({"ok": True, "dropped": update})
         kind = update_kind(update)
         try:
-            verdict = await self.delivery.claim(update.update_id)
+            verdict = await self.delivery.claim(update.update_id, chat_key(update))
         except Exception as exc:  # Redis down: better twice than never
             log.warning("delivery check failed (%s); handling the update anyway",
                         type(exc).__name__)
@@ -139,7 +139,7 @@ class WebhookServer:
         loop = asyncio.get_running_loop()
         started, outcome = loop.time(), "handled"
         try:
-            async with self.delivery.lock(chat_key(update)):
+            async with self.delivery.lock(chat_key(update), update.update_id):
                 await self.app.process_update(update)
             if self.after_update is not None:
                 await self.after_update()

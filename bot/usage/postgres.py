@@ -4,7 +4,7 @@ The same tables with the same meaning and rules as the SQLite file (:mod:`bot.us
 marginal counts (per UTC hour, kind, section and chat type; languages per day apart), hourly
 rows rolled up into days after at most a week, people per day, drops, 👍/👎. Nothing that could
 hold a person. Each worker adds its batches with ``INSERT … ON CONFLICT DO
-UPDATE`` in one transaction, rows in key order so that two workers never deadlock. Migrations
+UPDATE`` in one statement, rows in key order so that two workers never deadlock. Migrations
 are numbered and applied under an advisory lock, so workers starting together apply each once;
 the retention roll-up takes another advisory lock and is skipped by a worker that finds it
 taken, so one worker at a time does it.
@@ -44,20 +44,29 @@ MIGRATIONS: tuple[str, ...] = (
 MIGRATE_LOCK = 0x6C69_7665_7201  # advisory lock ids: "liver" + 1 / 2
 ROLL_UP_LOCK = 0x6C69_7665_7202
 
-_ADD_EVENTS = """
-    INSERT INTO events (hour, kind, section, chat_type, n) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (hour, kind, section, chat_type) DO UPDATE SET n = events.n + excluded.n"""
-_ADD_LANGUAGES = """INSERT INTO languages (day, language, n) VALUES ($1, $2, $3)
-    ON CONFLICT (day, language) DO UPDATE SET n = languages.n + excluded.n"""
-_ADD_USERS = """INSERT INTO daily_users (day, n) VALUES ($1, $2)
-    ON CONFLICT (day) DO UPDATE SET n = daily_users.n + excluded.n"""
+# A batch in one statement, so one round trip and its own transaction: each table's rows from
+# arrays in key order (so that two workers lock rows in one order and never deadlock).
+_ADD = """
+WITH events_added AS (
+    INSERT INTO events (hour, kind, section, chat_type, n)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+    ON CONFLICT (hour, kind, section, chat_type) DO UPDATE SET n = events.n + excluded.n),
+languages_added AS (
+    INSERT INTO languages (day, language, n)
+    SELECT * FROM unnest($6::text[], $7::text[], $8::bigint[])
+    ON CONFLICT (day, language) DO UPDATE SET n = languages.n + excluded.n),
+users_added AS (
+    INSERT INTO daily_users (day, n) SELECT * FROM unnest($9::text[], $10::bigint[])
+    ON CONFLICT (day) DO UPDATE SET n = daily_users.n + excluded.n),
+dropped_added AS (
+    INSERT INTO dropped (day, n) SELECT * FROM unnest($11::text[], $12::bigint[])
+    ON CONFLICT (day) DO UPDATE SET n = dropped.n + excluded.n)
+INSERT INTO feedback (section, helpful, not_helpful)
+SELECT * FROM unnest($13::text[], $14::bigint[], $15::bigint[])
+ON CONFLICT (section) DO UPDATE SET helpful = feedback.helpful + excluded.helpful,
+    not_helpful = feedback.not_helpful + excluded.not_helpful"""
 _SET_USERS = """INSERT INTO daily_users (day, n) VALUES ($1, $2)
     ON CONFLICT (day) DO UPDATE SET n = greatest(daily_users.n, excluded.n)"""
-_ADD_DROPPED = """INSERT INTO dropped (day, n) VALUES ($1, $2)
-    ON CONFLICT (day) DO UPDATE SET n = dropped.n + excluded.n"""
-_ADD_FEEDBACK = """INSERT INTO feedback (section, helpful, not_helpful) VALUES ($1, $2, $3)
-    ON CONFLICT (section) DO UPDATE SET helpful = feedback.helpful + excluded.helpful,
-        not_helpful = feedback.not_helpful + excluded.not_helpful"""
 _ROLL_UP = """
     INSERT INTO daily (day, kind, section, chat_type, n)
     SELECT substr(hour, 1, 10), kind, section, chat_type, sum(n)
@@ -90,7 +99,8 @@ class PostgresStore:
         if self._pool is not None:
             return
         pool = await asyncpg.create_pool(self._url, min_size=1, max_size=2,
-                                         timeout=self.timeout, command_timeout=30)
+                                         timeout=self.timeout, command_timeout=30,
+                                         reset=_nothing_to_reset)
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
@@ -118,23 +128,16 @@ class PostgresStore:
         return self._pool
 
     async def write(self, batch: Batch) -> None:
-        """Add a batch's counts in one transaction, rows sorted so workers lock in one order."""
+        """Add a batch's counts in one statement, rows sorted so workers lock in one order."""
         await self.open()
-        async with self._need().acquire() as conn, conn.transaction():
-            if batch.events:
-                await conn.executemany(_ADD_EVENTS, sorted(
-                    (*key, n) for key, n in batch.events.items()))
-            if batch.languages:
-                await conn.executemany(_ADD_LANGUAGES, sorted(
-                    (*key, n) for key, n in batch.languages.items()))
-            if batch.users:
-                await conn.executemany(_ADD_USERS, sorted(batch.users.items()))
-            if batch.dropped:
-                await conn.executemany(_ADD_DROPPED, sorted(batch.dropped.items()))
-            if batch.answers:
-                await conn.executemany(_ADD_FEEDBACK, sorted(
-                    (section, n if helpful else 0, 0 if helpful else n)
-                    for (section, helpful), n in batch.answers.items()))
+        columns = [*_columns(sorted((*key, n) for key, n in batch.events.items()), 5),
+                   *_columns(sorted((*key, n) for key, n in batch.languages.items()), 3),
+                   *_columns(sorted(batch.users.items()), 2),
+                   *_columns(sorted(batch.dropped.items()), 2),
+                   *_columns(sorted((section, n if helpful else 0, 0 if helpful else n)
+                                    for (section, helpful), n in batch.answers.items()), 3)]
+        async with self._need().acquire() as conn:
+            await conn.execute(_ADD, *columns)
 
     def write_now(self, batch: Batch) -> None:
         """The batch through a connection of its own in an event loop of its own (the bot's is
@@ -192,6 +195,17 @@ class PostgresStore:
         """A query answers."""
         async with self._need().acquire() as conn:
             return bool(await conn.fetchval("SELECT true"))
+
+
+def _columns(rows: list[tuple[object, ...]], width: int) -> list[list[object]]:
+    """Rows as ``width`` columns (the arrays that ``unnest`` turns back into rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+
+
+async def _nothing_to_reset(_: asyncpg.Connection) -> None:
+    """A released connection needs no reset query (a round trip per write): the store sets,
+    listens to and declares nothing, and takes only transaction-level advisory locks; asyncpg
+    still rolls back a transaction left open before this is called."""
 
 
 def read_report(url: str, days: int) -> stats.Report:

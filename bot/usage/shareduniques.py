@@ -60,19 +60,22 @@ class SharedUniques:
         by_day: dict[date, list[bytes]] = {}
         for day, digest in pending:
             by_day.setdefault(day, []).append(digest)
-        redis = self.state.redis
-        for day, digests in by_day.items():
-            name = self.state.key("users", day.isoformat())
-            await redis.pfadd(name, *digests)
-            await redis.expire(name, KEEP_DAYS * 86400)
-        for back in range(1, KEEP_DAYS):
-            await self._close(today - timedelta(days=back), store)
+        earlier = [today - timedelta(days=back) for back in range(1, KEEP_DAYS)]
+        async with self.state.redis.pipeline(transaction=False) as pipe:  # one round trip
+            for day, digests in by_day.items():
+                name = self.state.key("users", day.isoformat())
+                pipe.pfadd(name, *digests)
+                pipe.expire(name, KEEP_DAYS * 86400)
+            for day in earlier:  # a sketch left from before today, to be closed
+                pipe.exists(self.state.key("users", day.isoformat()))
+            found = (await pipe.execute())[-len(earlier):]
+        for day, there in zip(earlier, found, strict=True):
+            if there:
+                await self._close(day, store)
 
     async def _close(self, day: date, store: PeopleStore) -> None:
         redis = self.state.redis
         name = self.state.key("users", day.isoformat())
-        if not await redis.exists(name):
-            return
         claim = self.state.key("users-closed", day.isoformat())
         if not await redis.set(claim, self.state.worker, nx=True, ex=KEEP_DAYS * 86400):
             return  # another worker is closing it
