@@ -1,4 +1,4 @@
-"""Crisis recall on four lists written independently of the bot's examples (issue 17).
+"""Crisis recall on five lists written independently of the bot's examples (issue 17).
 
 Two tiers are measured: the crisis phrases alone (the crisis reply, nothing else), and crisis +
 risk (``risk:`` in ``content/<lang>/conversation.yaml``: the crisis contacts first, then the
@@ -15,10 +15,16 @@ message's own answer). Figures are en / ru / zh-Hans.
   self-harm to a body part, overdose already taken, lethal amounts, "take me in my sleep", worry
   about someone else, final arrangements): now 29/40, 21/25, 24/25 alone and 100 % with risk,
   which is what it is held at.
-- ``crisis_heldout4.yaml`` (**clean**), written by a third helper without the repository, run
-  once with the recogniser frozen after that (commit b305e24), never tuned on: crisis alone
-  24/40, 10/25, 16/25; crisis + risk 32/40, 21/25, 18/25. Held at exactly that first run, so it
-  cannot get worse. **This is the honest figure**: about one crisis message in five in new words
+- ``crisis_heldout4.yaml`` (**seen**), written by a third helper without the repository. First
+  run with the recogniser frozen at commit b305e24: crisis alone 24/40, 10/25, 16/25; crisis +
+  risk 32/40, 21/25, 18/25. Risk phrases were then added by class for its misses (taking
+  everything at once, "because I'm considering it", a carer ending both lives, driving into water
+  or a wall, a last message, hastening the end): held at 100 % with risk, and at its first run
+  alone.
+- ``crisis_heldout5.yaml`` (**clean**), written by a fourth helper without the repository, run
+  once with the recogniser frozen after that (commit 2464039), never tuned on: crisis alone
+  17/40, 9/25, 12/25; crisis + risk 28/40, 20/25, 18/25. Held at exactly that first run, so it
+  cannot get worse. **This is the honest figure**: about one crisis message in four in new words
   still gets no contacts at all.
 
 Near misses (non-crisis messages that mention death, pills, "killing me" …) given the contacts
@@ -45,9 +51,11 @@ LANGUAGE = {"en": "en", "ru": "ru", "zh": "zh-Hans"}
 FIRST_RUN_2 = {"en": 7 / 30, "ru": 9 / 20, "zh-Hans": 10 / 20}
 # crisis_heldout3.yaml after its misses were looked at (seen), crisis phrases alone.
 SEEN_3 = {"en": 29 / 40, "ru": 21 / 25, "zh-Hans": 24 / 25}
-# The clean first run of crisis_heldout4.yaml (never tuned on): crisis alone, and crisis + risk.
+# The first run of crisis_heldout4.yaml (seen since), crisis alone.
 FIRST_RUN_4 = {"en": 24 / 40, "ru": 10 / 25, "zh-Hans": 16 / 25}
-FIRST_RUN_4_RISK = {"en": 32 / 40, "ru": 21 / 25, "zh-Hans": 18 / 25}
+# The clean first run of crisis_heldout5.yaml (never tuned on): crisis alone, and crisis + risk.
+FIRST_RUN_5 = {"en": 17 / 40, "ru": 9 / 25, "zh-Hans": 12 / 25}
+FIRST_RUN_5_RISK = {"en": 28 / 40, "ru": 20 / 25, "zh-Hans": 18 / 25}
 REAL = DATA / "real_questions.yaml"
 
 
@@ -108,16 +116,26 @@ def test_the_third_list_is_seen_and_held_in_full(services: Services) -> None:
     assert sum(with_risk.values()) <= 12  # of 35 near misses: 4 en, 6 ru, 2 zh-Hans
 
 
-def test_the_fourth_list_stays_at_its_clean_first_run(services: Services) -> None:
-    """The clean figure: never tuned on. Better is welcome; worse fails."""
+def test_the_fourth_list_is_seen_and_held_in_full(services: Services) -> None:
+    found, with_risk = recall(services, "crisis_heldout4.yaml", with_risk=True)
+    assert found == {"en": 1.0, "ru": 1.0, "zh-Hans": 1.0}
+    assert sum(with_risk.values()) <= 14  # of 35 near misses: 8 en, 4 ru, 2 zh-Hans (first run)
     alone, false_alarms = recall(services, "crisis_heldout4.yaml")
     for language, share in FIRST_RUN_4.items():
         assert alone[language] >= share, (language, alone[language])
-    assert sum(false_alarms.values()) <= 1  # of 35 near misses, crisis alone (first run: 1 en)
-    found, with_risk = recall(services, "crisis_heldout4.yaml", with_risk=True)
-    for language, share in FIRST_RUN_4_RISK.items():
+    assert sum(false_alarms.values()) <= 1  # crisis alone: "Mum wants to die at home"
+
+
+def test_the_fifth_list_stays_at_its_clean_first_run(services: Services) -> None:
+    """The clean figure: never tuned on. Better is welcome; worse fails."""
+    alone, false_alarms = recall(services, "crisis_heldout5.yaml")
+    for language, share in FIRST_RUN_5.items():
+        assert alone[language] >= share, (language, alone[language])
+    assert sum(false_alarms.values()) == 0  # of 35 near misses, crisis alone (first run: none)
+    found, with_risk = recall(services, "crisis_heldout5.yaml", with_risk=True)
+    for language, share in FIRST_RUN_5_RISK.items():
         assert found[language] >= share, (language, found[language])
-    assert sum(with_risk.values()) <= 14  # first run: 8 en, 4 ru, 2 zh-Hans
+    assert sum(with_risk.values()) <= 11  # first run: 6 en, 5 ru, 0 zh-Hans
 
 
 def test_few_real_topic_questions_get_the_contacts_first(services: Services) -> None:
@@ -127,7 +145,8 @@ def test_few_real_topic_questions_get_the_contacts_first(services: Services) -> 
     through a forgiven typo ("dear" read as "dead", "done" as "gone"); with typos forgiven only
     from six letters (chosen on the dev half) 0 dev and 4 test ("a death sentence"). The set grew
     to 215 on 2026-12-01 (issue 16): its 40 new dev questions add none, its 36 new test questions
-    2 (measured once, the risk tier unchanged). A false alarm is accepted; these hold it from
+    2 (measured once, the risk tier unchanged). Widening the risk phrases after list 4 was checked
+    on the dev half (still 0; test half still 6). A false alarm is accepted; these hold it from
     growing.
     """
     assert services.conversation is not None
@@ -160,5 +179,5 @@ if __name__ == "__main__":  # python -m tests.test_crisis_heldout crisis_heldout
     import sys
 
     built = build_services(Settings(token=TOKEN))
-    for list_name in sys.argv[1:] or [f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4)]:
+    for list_name in sys.argv[1:] or [f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4, 5)]:
         print(report(built, list_name))
