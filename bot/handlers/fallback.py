@@ -13,7 +13,7 @@ from telegram import Chat, Update
 
 from bot.context import BotContext
 from bot.handlers.conversation import crisis_only
-from bot.handlers.groups import GROUP_TYPES, addressed, words_for_bot
+from bot.handlers.groups import speaks_to_bot, words_for_bot
 from bot.handlers.send import reply
 from bot.handlers.track import track
 
@@ -67,9 +67,8 @@ async def _crisis_in(update: Update, context: BotContext) -> bool:
     message = update.effective_message
     chat = update.effective_chat
     words = (message.text or message.caption) if message is not None else None
-    if message is None or not words or chat is None or not (
-            chat.type == Chat.PRIVATE
-            or (chat.type in GROUP_TYPES and addressed(message, context.bot.bot))):
+    if message is None or not words or chat is None or not speaks_to_bot(
+            message, chat, context.bot.bot):
         return False
     decided = await crisis_only(update, context, words_for_bot(words, context.bot.bot))
     return decided is not None and decided.kind == "crisis"

@@ -37,10 +37,16 @@ def addressed(message: Message, bot: User) -> bool:
     return bool(bot.username) and _mention(bot.username).search(text) is not None
 
 
+def speaks_to_bot(message: Message, chat: Chat, bot: User) -> bool:
+    """Whether the bot should read ``message``: every private message, and in a group only one
+    that is :func:`addressed` to it."""
+    return chat.type == Chat.PRIVATE or (chat.type in GROUP_TYPES and addressed(message, bot))
+
+
 def words_for_bot(text: str, bot: User) -> str:
     """The words of a message addressed to the bot, without a leading command or ``@bot``."""
     if text.startswith("/"):
-        text = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+        text = " ".join(text.split()[1:])  # the words after the command
     if bot.username:
         text = _mention(bot.username).sub(" ", text)
     return " ".join(text.split())

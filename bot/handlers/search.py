@@ -12,7 +12,7 @@ from telegram import Chat, Update
 from bot.context import BotContext
 from bot.handlers.budget import within_budget
 from bot.handlers.conversation import respond
-from bot.handlers.groups import GROUP_TYPES, addressed, words_for_bot
+from bot.handlers.groups import speaks_to_bot, words_for_bot
 from bot.handlers.send import reply
 from bot.handlers.track import track
 from bot.search.views import stats_section
@@ -29,7 +29,7 @@ async def text(update: Update, context: BotContext) -> None:
         return
     if chat.type == Chat.PRIVATE:
         await _answer(update, context, message.text)
-    elif chat.type in GROUP_TYPES and addressed(message, context.bot.bot):
+    elif speaks_to_bot(message, chat, context.bot.bot):
         words = words_for_bot(message.text, context.bot.bot)
         if not words:  # "@bot" alone: how to ask, as for /search alone
             track(update, context, "command", "search")
