@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from bot.app import build_application, build_services
+from bot.app import build_services
 from bot.config import Settings
 from bot.context import Services
-from bot.usage.log import UsageLog
 from tests.botproc import BotProcess, running_bot
 from tests.fakeapi import FakeBotAPI
 from tests.recording import RecordingRequest
+from tests.recording import application as wired
 
 TOKEN = "123456:TEST-token-not-real_abcdefghijklmnop"
 # As ``python -m bot`` does: durations as timedelta, not a deprecation warning (an error here).
@@ -57,9 +57,7 @@ async def app(
     It records usage into a real SQLite file in ``tmp_path``, opened by ``post_init`` and
     flushed and closed by ``post_shutdown``, as when the bot runs.
     """
-    services = dataclasses.replace(services, settings=settings,
-                                  usage=UsageLog.from_settings(settings))
-    application = build_application(settings, request=request_, services=services)
+    application = wired(settings, services, request_)
     async with application:
         await application.post_init(application)  # type: ignore[misc]
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from dataclasses import dataclass
@@ -11,7 +12,11 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import RequestData
 
+from bot.app import build_application
+from bot.config import Settings
 from bot.console.request import InProcessRequest
+from bot.context import Services
+from bot.usage.log import UsageLog
 
 BOT_USER = {
     "id": 7000001,
@@ -154,3 +159,11 @@ def callback(data: str, *, chat_: dict[str, Any] | None = None) -> dict[str, Any
 async def feed(app: Application, raw: dict[str, Any]) -> None:  # type: ignore[type-arg]
     """Process one raw update through the application, as polling would."""
     await app.process_update(Update.de_json(raw, app.bot))
+
+
+def application(settings: Settings, services: Services,
+                request: InProcessRequest) -> Application:  # type: ignore[type-arg]
+    """The real Application on ``request``, with a usage log of its own in ``settings.db_path``
+    (opened by ``post_init`` and closed by ``post_shutdown``, as when the bot runs)."""
+    return build_application(settings, request=request, services=dataclasses.replace(
+        services, settings=settings, usage=UsageLog.from_settings(settings)))

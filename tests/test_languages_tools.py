@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application, build_services
+from bot.app import build_services
 from bot.config import Settings
 from bot.console.terminal import to_terminal
 from bot.content.keyboards import encode
@@ -27,7 +26,7 @@ from tests.fakeapi import (
     private_chat,
     user,
 )
-from tests.recording import BOT_USER, RecordingRequest, feed
+from tests.recording import BOT_USER, RecordingRequest, application, feed
 from tests.test_preview import Page
 from tests.test_privacy import needles, scan
 from tests.usagekit import rows
@@ -95,9 +94,7 @@ TEXTS = ("у моей мамы Ефросиньи опухоль в печени
 async def test_nothing_identifying_stored_after_a_multilingual_session(tmp_path: Path,
                                                                        many: Services) -> None:
     settings = Settings(token=TOKEN, db_path=tmp_path / "usage.sqlite3", languages=ALL)
-    services = dataclasses.replace(many, settings=settings,
-                                   usage=UsageLog.from_settings(settings))
-    app = build_application(settings, request=RecordingRequest(), services=services)
+    app = application(settings, many, RecordingRequest())
     patient = user(PATIENT, "Ефросинья", "efrosinya_lantern", "ru-RU")
     daughter = user(DAUGHTER, "张丽", "zhang_li_watch", "zh-TW")
     mine, group = private_chat(PATIENT), group_chat(GROUP, title="Семья Ивановых")

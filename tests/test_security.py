@@ -31,7 +31,7 @@ from tests.fakeapi import (
     my_chat_member_update,
     private_chat,
 )
-from tests.recording import RecordingRequest, chat, feed, message, user
+from tests.recording import RecordingRequest, application, chat, feed, message, user
 
 SPAM = ("/glossary NEW NHS ADVICE: stop chemo, call +44 20 7946 0958 now "
         "https://evil.example/x @evil_helper #urgent admin@evil.example")
@@ -192,14 +192,8 @@ class BannedChat(RecordingRequest):
 async def test_a_long_flood_ban_is_given_up_not_slept(
         settings: Settings, services: Services, caplog: pytest.LogCaptureFixture) -> None:
     import asyncio
-    import dataclasses
-
-    from bot.app import build_application
-    from bot.usage.log import UsageLog
-
     request_ = BannedChat()
-    app = build_application(settings, request=request_, services=dataclasses.replace(
-        services, settings=settings, usage=UsageLog.from_settings(settings)))
+    app = application(settings, services, request_)
     group = chat(-300, "supergroup")
     async with asyncio.timeout(20), app:  # an hour's sleep would hold a slot and the shutdown
         await app.post_init(app)  # type: ignore[misc]

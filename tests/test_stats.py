@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import dataclasses
 import io
 import json
 import re
@@ -15,14 +14,13 @@ from typing import Any
 import pytest
 
 from bot.__main__ import main
-from bot.app import build_application
 from bot.config import Settings
 from bot.content.markdown import visible_length
 from bot.content.render import MAX_MESSAGE
 from bot.context import Services, services_of
 from bot.usage import stats
 from bot.usage.log import UsageLog
-from tests.recording import RecordingRequest, chat, feed, message, user
+from tests.recording import RecordingRequest, application, chat, feed, message, user
 from tests.usagekit import rows
 
 ADMIN = 999  # settings fixture: admin_ids={999}
@@ -143,8 +141,7 @@ class ChatNotFound(RecordingRequest):
 async def test_admin_menu_failure_does_not_stop_start_up(
         settings: Settings, services: Services, caplog: pytest.LogCaptureFixture) -> None:
     request_ = ChatNotFound()
-    app = build_application(settings, request=request_, services=dataclasses.replace(
-        services, settings=settings, usage=UsageLog.from_settings(settings)))
+    app = application(settings, services, request_)
     async with app:
         await app.post_init(app)  # type: ignore[misc]
         await feed(app, message("/start"))
