@@ -12,11 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content.loader import ContentError
-from bot.search.conversation.match import Phrases, cover, without
+from bot.search.conversation.match import Phrases, cover, same, squeeze, without
 from bot.search.conversation.rules import CrisisReply, Rules, load_rules
 
 FILE = "conversation.yaml"
 MAX_SMALL_TALK = 24  # units; small talk is short (the longest example has 14)
+MAX_ACKNOWLEDGEMENT = 6  # units: "ok", "haha ok lol", "好的好的"
 FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" is not "dreading"
 # The risk words are short and one letter from everyday ones ("dead" / "dear", "deal", "read";
 # "dying" / "doing"; "gone" / "done"): a typo is forgiven from six letters ("overdoes", "hopless").
@@ -104,3 +105,16 @@ class Conversation:
         if not message or len(message) > MAX_SMALL_TALK:
             return None
         return cover(message, rules.small_talk, rules.fillers)
+
+    def acknowledges(self, text: str, language: str) -> bool:
+        """Whether ``text`` only acknowledges ("ok", "haha", "lol", "👍"): nothing to answer.
+
+        Made of ``acknowledgements`` and fillers only, or of no words at all (emoji, "!!").
+        """
+        rules = self.rules(language)
+        message = rules.units(text)
+        if not message:
+            return bool(text.strip())
+        return len(message) <= MAX_ACKNOWLEDGEMENT and all(
+            squeeze(u) in rules.fillers or u in rules.fillers
+            or any(same(a, squeeze(u)) for a in rules.acknowledgements) for u in message)

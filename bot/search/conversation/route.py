@@ -8,6 +8,8 @@
 4. **small talk**: greeting, thanks, goodbye, "are you human?", "can I talk to someone?", "help".
    A message that is small talk and nothing else gets no crisis contacts: a plain "goodbye" or
    "再见" is not a warning sign ("this is the last one. bye x" is not only small talk).
+   A message that only acknowledges ("ok", "haha", "lol", "👍") gets a one-line reply in
+   private and none in a group: a family laughing at the bot's answer needs no reply from it.
 5. **search**: the topics that answer the question; or **no match**, the search's kind reply.
 
 The handler (:mod:`bot.handlers.conversation`) acts on the route; the search (steps 2 and 5) is
@@ -23,6 +25,7 @@ from bot.search.index import SearchIndex
 
 PRECEDENCE = ("crisis", "urgent", "feelings", "small_talk", "search", "no_match")
 SEARCH = "search"  # steps 2 and 5: the search handler answers (urgent first, or no match)
+ACKNOWLEDGEMENT = "ok"  # step 4 too: "ok", "haha", "👍": a short reply in private, none in groups
 
 
 @dataclass(frozen=True)
@@ -47,4 +50,6 @@ def route(text: str, language: str, conversation: Conversation, search: SearchIn
     small_talk = conversation.small_talk(text, language)
     if small_talk is not None:  # a whole message of small talk ("goodbye", "再见") is no warning
         return Route(small_talk, language)
+    if not risk and conversation.acknowledges(text, language):
+        return Route(ACKNOWLEDGEMENT, language)
     return Route(SEARCH, language, risk)

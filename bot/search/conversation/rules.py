@@ -50,6 +50,8 @@ class Rules:
     characters: bool  # Chinese: units are characters
     gap: int
     fillers: frozenset[str]
+    # "ok", "haha", "lol": with fillers, a whole message that only acknowledges (no question)
+    acknowledgements: tuple[str, ...]
     small_talk: tuple[Example, ...]
     feelings: tuple[Units, ...]
     crisis: tuple[Units, ...]
@@ -96,6 +98,9 @@ def load_rules(path: Path) -> Rules:
         characters=characters,
         gap=_get(data, "gap", int, name),
         fillers=fillers,
+        acknowledgements=tuple(squeeze(u) for text in (
+            _strings(data, "acknowledgements", name) if "acknowledgements" in data else ())
+            for u in cut(text, "acknowledgements")),
         small_talk=examples,
         feelings=tuple(cut(t, "feelings") for t in _strings(data, "feelings", name)),
         crisis=tuple(cut(t, "crisis") for t in _strings(data, "crisis", name)),
