@@ -34,8 +34,15 @@ message's own answer). Figures are en / ru / zh-Hans.
   crisis + risk 100/120, 42/60, 48/60 (with the recogniser of list 5's first run: 83/120, 35/60,
   39/60). Phrases were then added by class for its misses; held at 100 % with risk.
 
-The clean figure now comes from a list none of this was tuned on (list 6, run once by the lead
-on the frozen recogniser; README, "Conversation and safety").
+- ``crisis_heldout6.yaml`` (**seen**), written by a fifth helper without the repository, run once
+  by the lead on the recogniser frozen after the training list (commit 14724a7): crisis alone
+  15/40, 12/25, 14/25; crisis + risk 38/40, 24/25, 23/25 (its clean figure). Risk phrases were
+  then added by class for its five misses (a lethal amount asked in text spelling, looking up
+  ways, a date set for oneself, a window that opens high up, a farewell "till the next life"):
+  held at 100 % with risk, and at its first run alone.
+
+The clean figure now comes from list 7, run once by the lead on the recogniser frozen after list
+6 (README, "Conversation and safety").
 
 Near misses (non-crisis messages that mention death, pills, "killing me" …) given the contacts
 are bounded per list below; a false alarm costs one extra message, a miss may cost a life.
@@ -65,6 +72,8 @@ SEEN_3 = {"en": 29 / 40, "ru": 21 / 25, "zh-Hans": 24 / 25}
 FIRST_RUN_4 = {"en": 24 / 40, "ru": 10 / 25, "zh-Hans": 16 / 25}
 # The first run of crisis_heldout5.yaml (seen since), crisis alone.
 FIRST_RUN_5 = {"en": 17 / 40, "ru": 9 / 25, "zh-Hans": 12 / 25}
+# The first run of crisis_heldout6.yaml (seen since), crisis alone.
+FIRST_RUN_6 = {"en": 15 / 40, "ru": 12 / 25, "zh-Hans": 14 / 25}
 # The training list after its misses were looked at, crisis alone.
 SEEN_TRAIN = {"en": 49 / 120, "ru": 14 / 60, "zh-Hans": 27 / 60}
 ALL = {"en": 1.0, "ru": 1.0, "zh-Hans": 1.0}
@@ -148,6 +157,16 @@ def test_the_fifth_list_is_seen_and_held_in_full(services: Services) -> None:
     assert sum(false_alarms.values()) == 0  # of 35 near misses, crisis alone (first run: none)
 
 
+def test_the_sixth_list_is_seen_and_held_in_full(services: Services) -> None:
+    found, with_risk = recall(services, "crisis_heldout6.yaml", with_risk=True)
+    assert found == ALL
+    assert sum(with_risk.values()) <= 12  # of 35 near misses: 4 en, 5 ru, 3 zh-Hans (first run)
+    alone, false_alarms = recall(services, "crisis_heldout6.yaml")
+    for language, share in FIRST_RUN_6.items():
+        assert alone[language] >= share, (language, alone[language])
+    assert sum(false_alarms.values()) <= 1  # crisis alone, first run: one zh-Hans near miss
+
+
 def test_the_training_list_is_held_in_full(services: Services) -> None:
     """Training data: every message gets the contacts first; near misses held where they are."""
     found, with_risk = recall(services, "crisis_train.yaml", with_risk=True)
@@ -203,6 +222,6 @@ if __name__ == "__main__":  # python -m tests.test_crisis_heldout crisis_heldout
     import sys
 
     built = build_services(Settings(token=TOKEN))
-    for list_name in sys.argv[1:] or [*(f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4, 5)),
+    for list_name in sys.argv[1:] or [*(f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4, 5, 6)),
                                       "crisis_train.yaml"]:
         print(report(built, list_name))
