@@ -41,8 +41,14 @@ message's own answer). Figures are en / ru / zh-Hans.
   ways, a date set for oneself, a window that opens high up, a farewell "till the next life"):
   held at 100 % with risk, and at its first run alone.
 
-The clean figure now comes from list 7, run once by the lead on the recogniser frozen after list
-6 (README, "Conversation and safety").
+- ``crisis_heldout7.yaml`` (**seen**), written by a sixth helper without the repository, run once
+  by the lead on the recogniser frozen after list 6 (commit 3b96631): crisis alone 17/40, 10/25,
+  10/25; crisis + risk 38/40, 25/25, 24/25 (its clean figure). Then added by class for its three
+  misses (which medicine would be quickest, how much would "cause trouble", leaving and not
+  coming back with papers put in order): held at 100 % with risk, and at its first run alone.
+
+The clean figure now comes from list 8, run once by the lead on the recogniser frozen after list
+7 (README, "Conversation and safety").
 
 Near misses (non-crisis messages that mention death, pills, "killing me" …) given the contacts
 are bounded per list below; a false alarm costs one extra message, a miss may cost a life.
@@ -74,6 +80,8 @@ FIRST_RUN_4 = {"en": 24 / 40, "ru": 10 / 25, "zh-Hans": 16 / 25}
 FIRST_RUN_5 = {"en": 17 / 40, "ru": 9 / 25, "zh-Hans": 12 / 25}
 # The first run of crisis_heldout6.yaml (seen since), crisis alone.
 FIRST_RUN_6 = {"en": 15 / 40, "ru": 12 / 25, "zh-Hans": 14 / 25}
+# The first run of crisis_heldout7.yaml (seen since), crisis alone.
+FIRST_RUN_7 = {"en": 17 / 40, "ru": 10 / 25, "zh-Hans": 10 / 25}
 # The training list after its misses were looked at, crisis alone.
 SEEN_TRAIN = {"en": 49 / 120, "ru": 14 / 60, "zh-Hans": 27 / 60}
 ALL = {"en": 1.0, "ru": 1.0, "zh-Hans": 1.0}
@@ -167,6 +175,16 @@ def test_the_sixth_list_is_seen_and_held_in_full(services: Services) -> None:
     assert sum(false_alarms.values()) <= 1  # crisis alone, first run: one zh-Hans near miss
 
 
+def test_the_seventh_list_is_seen_and_held_in_full(services: Services) -> None:
+    found, with_risk = recall(services, "crisis_heldout7.yaml", with_risk=True)
+    assert found == ALL
+    assert sum(with_risk.values()) <= 14  # of 35 near misses: 7 en, 4 ru, 3 zh-Hans (first run)
+    alone, false_alarms = recall(services, "crisis_heldout7.yaml")
+    for language, share in FIRST_RUN_7.items():
+        assert alone[language] >= share, (language, alone[language])
+    assert sum(false_alarms.values()) == 0  # crisis alone, first run: none
+
+
 def test_the_training_list_is_held_in_full(services: Services) -> None:
     """Training data: every message gets the contacts first; near misses held where they are."""
     found, with_risk = recall(services, "crisis_train.yaml", with_risk=True)
@@ -222,6 +240,6 @@ if __name__ == "__main__":  # python -m tests.test_crisis_heldout crisis_heldout
     import sys
 
     built = build_services(Settings(token=TOKEN))
-    for list_name in sys.argv[1:] or [*(f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4, 5, 6)),
+    for list_name in sys.argv[1:] or [*(f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4, 5, 6, 7)),
                                       "crisis_train.yaml"]:
         print(report(built, list_name))
