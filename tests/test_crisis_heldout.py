@@ -1,4 +1,4 @@
-"""Crisis recall on five lists written independently of the bot's examples, and on a training
+"""Crisis recall on eight lists written independently of the bot's examples, and on a training
 list (issue 17).
 
 Two tiers are measured: the crisis phrases alone (the crisis reply, nothing else), and crisis +
@@ -47,8 +47,11 @@ message's own answer). Figures are en / ru / zh-Hans.
   misses (which medicine would be quickest, how much would "cause trouble", leaving and not
   coming back with papers put in order): held at 100 % with risk, and at its first run alone.
 
-The clean figure now comes from list 8, run once by the lead on the recogniser frozen after list
-7 (README, "Conversation and safety").
+- ``crisis_heldout8.yaml`` (**clean**), written by a seventh helper without the repository, run
+  once by the lead on the recogniser frozen after list 7 (commit 92c6d26), never tuned on: crisis
+  alone 20/40, 14/25, 20/25; crisis + risk **40/40, 25/25, 25/25**. Held at exactly that first
+  run. This is the honest figure: every crisis message of a list in new words got the contacts
+  first, at the cost of 12 of its 35 near misses getting them too.
 
 Near misses (non-crisis messages that mention death, pills, "killing me" …) given the contacts
 are bounded per list below; a false alarm costs one extra message, a miss may cost a life.
@@ -82,6 +85,8 @@ FIRST_RUN_5 = {"en": 17 / 40, "ru": 9 / 25, "zh-Hans": 12 / 25}
 FIRST_RUN_6 = {"en": 15 / 40, "ru": 12 / 25, "zh-Hans": 14 / 25}
 # The first run of crisis_heldout7.yaml (seen since), crisis alone.
 FIRST_RUN_7 = {"en": 17 / 40, "ru": 10 / 25, "zh-Hans": 10 / 25}
+# The clean first run of crisis_heldout8.yaml (never tuned on), crisis alone.
+FIRST_RUN_8 = {"en": 20 / 40, "ru": 14 / 25, "zh-Hans": 20 / 25}
 # The training list after its misses were looked at, crisis alone.
 SEEN_TRAIN = {"en": 49 / 120, "ru": 14 / 60, "zh-Hans": 27 / 60}
 ALL = {"en": 1.0, "ru": 1.0, "zh-Hans": 1.0}
@@ -185,6 +190,17 @@ def test_the_seventh_list_is_seen_and_held_in_full(services: Services) -> None:
     assert sum(false_alarms.values()) == 0  # crisis alone, first run: none
 
 
+def test_the_eighth_list_stays_at_its_clean_first_run(services: Services) -> None:
+    """The clean figure: never tuned on. 100 % with risk at its first run; worse fails."""
+    found, with_risk = recall(services, "crisis_heldout8.yaml", with_risk=True)
+    assert found == ALL
+    assert sum(with_risk.values()) <= 12  # of 35 near misses: 5 en, 5 ru, 2 zh-Hans (first run)
+    alone, false_alarms = recall(services, "crisis_heldout8.yaml")
+    for language, share in FIRST_RUN_8.items():
+        assert alone[language] >= share, (language, alone[language])
+    assert sum(false_alarms.values()) <= 1  # crisis alone, first run: one zh-Hans near miss
+
+
 def test_the_training_list_is_held_in_full(services: Services) -> None:
     """Training data: every message gets the contacts first; near misses held where they are."""
     found, with_risk = recall(services, "crisis_train.yaml", with_risk=True)
@@ -240,6 +256,6 @@ if __name__ == "__main__":  # python -m tests.test_crisis_heldout crisis_heldout
     import sys
 
     built = build_services(Settings(token=TOKEN))
-    for list_name in sys.argv[1:] or [*(f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4, 5, 6, 7)),
-                                      "crisis_train.yaml"]:
+    lists = [*(f"crisis_heldout{n}.yaml" for n in ("", 2, 3, 4, 5, 6, 7, 8)), "crisis_train.yaml"]
+    for list_name in sys.argv[1:] or lists:
         print(report(built, list_name))
