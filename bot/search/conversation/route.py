@@ -52,4 +52,10 @@ def route(text: str, language: str, conversation: Conversation, search: SearchIn
         return Route(small_talk, language)
     if not risk and conversation.acknowledges(text, language):
         return Route(ACKNOWLEDGEMENT, language)
+    if not risk:  # small talk with a little context that asks nothing ("hello, first time here")
+        in_context = conversation.small_talk_in_context(
+            text, language, lambda rest: search.find_term(rest) is not None
+            or search.is_urgent(rest))
+        if in_context is not None:
+            return Route(in_context, language)
     return Route(SEARCH, language, risk)
