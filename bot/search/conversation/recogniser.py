@@ -18,6 +18,7 @@ from bot.search.conversation.match import (
     Units,
     at_an_end,
     cover,
+    normalise,
     same,
     squeeze,
     without,
@@ -26,7 +27,10 @@ from bot.search.conversation.rules import CrisisReply, Rules, load_rules
 
 FILE = "conversation.yaml"
 MAX_SMALL_TALK = 24  # units; small talk is short (the longest example has 14)
+MAX_CONTEXT_WORDS = 8  # context beside small talk: "I'll ask the nurse about that on Monday"
+MAX_CONTEXT_CHARACTERS = 12  # ... in Chinese: "我下次复查问问医生"
 MAX_ACKNOWLEDGEMENT = 6  # units: "ok", "haha ok lol", "好的好的"
+NO_TYPO = 99  # the question starts are short everyday words: "find" is not "kind"
 FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" is not "dreading"
 # The risk words are short and one letter from everyday ones ("dead" / "dear", "deal", "read";
 # "dying" / "doing"; "gone" / "done"): a typo is forgiven from six letters ("overdoes", "hopless").
@@ -56,6 +60,8 @@ class Conversation:
         self._questions = {lang: Phrases(r.questions, 0, FEELINGS_TYPO_FROM)
                            for lang, r in rules.items()}
         self._topics = {lang: Phrases(r.topic_words, r.gap) for lang, r in rules.items()}
+        self._asking = {lang: Phrases(r.asking, 0, FEELINGS_TYPO_FROM)
+                        for lang, r in rules.items()}
         self._parts = {lang: tuple((kind, tuple(Phrases(p, r.gap, RISK_TYPO_FROM) for p in parts))
                                    for kind, parts in r.small_talk_parts)
                        for lang, r in rules.items()}
@@ -142,9 +148,17 @@ class Conversation:
                 if self._asks_nothing(rest, rules.language, topical, kind in QUESTIONS_ALLOWED):
                     return kind
         found = at_an_end(message, rules.small_talk, rules.fillers)
-        if found is not None and self._asks_nothing(found[1], rules.language, topical, False):
-            return found[0]
-        return None
+        if found is None or "?" in normalise(text) or self._asks(found[1], rules):
+            return None
+        return found[0] if self._asks_nothing(found[1], rules.language, topical, False) else None
+
+    def _asks(self, rest: Units, rules: Rules) -> bool:
+        """Whether the context beside small talk is long or asks a yes/no question."""
+        longest = MAX_CONTEXT_CHARACTERS if rules.characters else MAX_CONTEXT_WORDS
+        return len(rest) > longest or self._asking[rules.language].found_in(
+            rest) or any(len(start) <= len(rest) and all(
+                same(e, w, NO_TYPO) for e, w in zip(start, rest, strict=False))
+                for start in rules.asking_starts)
 
     def _asks_nothing(self, rest: Units, language: str, topical: Callable[[str], bool] | None,
                       questions_allowed: bool) -> bool:

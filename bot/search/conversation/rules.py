@@ -67,6 +67,10 @@ class Rules:
     # hold none of these question words and topic words ("thanks, what is AFP?" is a question).
     questions: tuple[Units, ...] = ()
     topic_words: tuple[Units, ...] = ()
+    # ... nor ask a yes/no question: one of ``asking_starts`` first ("thanks, will my hair fall
+    # out"), one of ``asking`` anywhere ("吗"), or a question mark.
+    asking_starts: tuple[Units, ...] = ()
+    asking: tuple[Units, ...] = ()
     # "human", "talk_to_someone", "help" said in new words: a phrase of every part of one rule
     # (a person word + a talk word), in a short message about nothing else.
     small_talk_parts: tuple[tuple[str, tuple[tuple[Units, ...], ...]], ...] = ()
@@ -119,6 +123,9 @@ def load_rules(path: Path) -> Rules:
         crisis_reply=_crisis_reply(_get(data, "crisis_reply", dict, name), name),
         questions=tuple(cut(t, "questions") for t in _optional(data, "questions", name)),
         topic_words=tuple(cut(t, "topic_words") for t in _optional(data, "topic_words", name)),
+        asking_starts=tuple(cut(t, "asking_starts")
+                            for t in _optional(data, "asking_starts", name)),
+        asking=tuple(cut(t, "asking") for t in _optional(data, "asking", name)),
         small_talk_parts=_parts(data.get("small_talk_parts", {}), cut, name),
     )
 
