@@ -30,9 +30,9 @@ from rapidfuzz.distance import OSA
 WILDCARD = "*"
 TYPO_FROM = 4  # the usual word length from which one typo is forgiven
 TWO_TYPOS_FROM = 10  # ... and two
-# Small talk at an end of a longer message forgives a typo only from five letters: "меня вырвало"
-# is no "меню" (help), while "thnaks, that helped" is thanks.
-EDGE_TYPO_FROM = 5
+# Small talk at an end of a longer message forgives a typo only from six letters: "меня вырвало"
+# is no "меню" (help), "she did everything right" no "night"; "thnaks, that helped" is thanks.
+EDGE_TYPO_FROM = 6
 MIN_GAP_UNITS = 3  # shorter examples must match without other units in between
 
 # Emoji that may stand for a means of self-harm ("🔪🩸 again tonight") are units of their own, so
@@ -176,7 +176,8 @@ def at_an_end(message: Units, examples: Sequence[Example], fillers: frozenset[st
     """Small talk at the start and/or the end of ``message``: its kind and the rest between.
 
     The longest start and the longest end made of examples and fillers ("ok thank you, I'll ask
-    the nurse on Monday", "I'll come back tomorrow, bye for now"); the kind is the longer side's.
+    the nurse on Monday", "I'll come back tomorrow, bye for now"); the kind is the longer side's
+    (the end's if even: "谢谢,今天先到这里,拜拜" says goodbye).
     The caller decides whether the rest is only context (no question, no topic) or a question.
     """
     start = _longest(_covers(message, examples, fillers, EDGE_TYPO_FROM))
@@ -186,7 +187,7 @@ def at_an_end(message: Units, examples: Sequence[Example], fillers: frozenset[st
         return None
     i, kind = start or (0, "")
     j, end_kind = end or (0, "")
-    return (kind if i >= j else end_kind), message[i:max(i, len(message) - j)]
+    return (kind if i > j else end_kind), message[i:max(i, len(message) - j)]
 
 
 def _longest(covers: list[_Cover | None]) -> tuple[int, str] | None:

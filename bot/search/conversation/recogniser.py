@@ -30,6 +30,7 @@ MAX_SMALL_TALK = 24  # units; small talk is short (the longest example has 14)
 MAX_CONTEXT_WORDS = 8  # context beside small talk: "I'll ask the nurse about that on Monday"
 MAX_CONTEXT_CHARACTERS = 12  # ... in Chinese: "我下次复查问问医生"
 MAX_ACKNOWLEDGEMENT = 6  # units: "ok", "haha ok lol", "好的好的"
+TOPIC_TYPO_FROM = 5  # "good" is not "food", "live" not "liver"; "tumuor" is "tumour"
 NO_TYPO = 99  # the question starts are short everyday words: "find" is not "kind"
 FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" is not "dreading"
 # The risk words are short and one letter from everyday ones ("dead" / "dear", "deal", "read";
@@ -59,7 +60,8 @@ class Conversation:
                           for lang, r in rules.items()}
         self._questions = {lang: Phrases(r.questions, 0, FEELINGS_TYPO_FROM)
                            for lang, r in rules.items()}
-        self._topics = {lang: Phrases(r.topic_words, r.gap) for lang, r in rules.items()}
+        self._topics = {lang: Phrases(r.topic_words, r.gap, TOPIC_TYPO_FROM)
+                        for lang, r in rules.items()}
         self._asking = {lang: Phrases(r.asking, 0, FEELINGS_TYPO_FROM)
                         for lang, r in rules.items()}
         self._parts = {lang: tuple((kind, tuple(Phrases(p, r.gap, RISK_TYPO_FROM) for p in parts))

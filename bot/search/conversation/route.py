@@ -50,12 +50,12 @@ def route(text: str, language: str, conversation: Conversation, search: SearchIn
     small_talk = conversation.small_talk(text, language)
     if small_talk is not None:  # a whole message of small talk ("goodbye", "再见") is no warning
         return Route(small_talk, language)
-    if not risk and conversation.acknowledges(text, language):
-        return Route(ACKNOWLEDGEMENT, language)
     if not risk:  # small talk with a little context that asks nothing ("hello, first time here")
         in_context = conversation.small_talk_in_context(
             text, language, lambda rest: search.find_term(rest) is not None
             or search.is_urgent(rest))
         if in_context is not None:
             return Route(in_context, language)
+    if not risk and conversation.acknowledges(text, language):
+        return Route(ACKNOWLEDGEMENT, language)
     return Route(SEARCH, language, risk)
