@@ -1,4 +1,4 @@
-"""Small talk and feelings on a list written apart from the bot's examples (issue 17).
+"""Small talk and feelings on lists written apart from the bot's examples (issue 17).
 
 ``tests/data/conversation_train.yaml``: 207 messages in en, ru and zh (greeting, thanks,
 goodbye, human, talk_to_someone, help, feelings, topic), written by a helper who never saw the
@@ -56,3 +56,23 @@ def test_no_topic_question_gets_small_talk(services: Services) -> None:
              and route(m["text"], LANGUAGES[m["lang"]], services.conversation,
                        services.search).kind in SMALL_TALK]
     assert small == []
+
+
+PROBES = Path(__file__).resolve().parent / "data" / "conversation_probes.yaml"
+# The four probes still missed: a greeting with a topic word ("diagnosed") goes to the search;
+# "can't stop shaking" is an urgent symptom first; "that's everything, goodbye" mentions risk
+# and keeps the crisis contacts; "someone from the cancer team" has a topic word.
+PROBES_MISSED = 4
+
+
+def test_the_probes_stay_where_they_were_brought(services: Services) -> None:
+    assert services.conversation is not None
+    items = list(yaml.safe_load(PROBES.read_text(encoding="utf-8"))["messages"])
+    missed = []
+    for item in items:
+        got = route(item["text"], item["lang"], services.conversation, services.search).kind
+        right = got not in SMALL_TALK if item["kind"] == "topic" else got == item["kind"]
+        if not right:
+            missed.append(f"{item['kind']} -> {got}: {item['text']}")
+    assert len(items) == 229
+    assert len(missed) <= PROBES_MISSED, missed

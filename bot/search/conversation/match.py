@@ -177,7 +177,7 @@ def at_an_end(message: Units, examples: Sequence[Example], fillers: frozenset[st
 
     The longest start and the longest end made of examples and fillers ("ok thank you, I'll ask
     the nurse on Monday", "I'll come back tomorrow, bye for now"); the kind is the longer side's
-    (the end's if even: "谢谢,今天先到这里,拜拜" says goodbye).
+    (the start's if even: "thank you, I'll read that later" is thanks).
     The caller decides whether the rest is only context (no question, no topic) or a question.
     """
     start = _longest(_covers(message, examples, fillers, EDGE_TYPO_FROM))
@@ -187,7 +187,7 @@ def at_an_end(message: Units, examples: Sequence[Example], fillers: frozenset[st
         return None
     i, kind = start or (0, "")
     j, end_kind = end or (0, "")
-    return (kind if i > j else end_kind), message[i:max(i, len(message) - j)]
+    return (kind if i >= j else end_kind), message[i:max(i, len(message) - j)]
 
 
 def _longest(covers: list[_Cover | None]) -> tuple[int, str] | None:
