@@ -8,6 +8,9 @@
 4. **small talk**: greeting, thanks, goodbye, "are you human?", "can I talk to someone?", "help".
    A message that is small talk and nothing else gets no crisis contacts: a plain "goodbye" or
    "再见" is not a warning sign ("this is the last one. bye x" is not only small talk).
+   Small talk with a little context that asks nothing ("hello, first time using this", "can
+   you put me through to a human") is small talk too, but only when nothing in the message
+   mentions risk: then the message keeps the search's answer, with the crisis contacts first.
    A message that only acknowledges ("ok", "haha", "lol", "👍") gets a one-line reply in
    private and none in a group: a family laughing at the bot's answer needs no reply from it.
 5. **search**: the topics that answer the question; or **no match**, the search's kind reply.
