@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from benchmarks.search_quality import HOLDOUT, MAIN, load
 from bot.content.loader import load_content
 from bot.context import Services
 from bot.search.fts import Fields, Ranker, Weights
@@ -136,6 +138,29 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
 def test_what_the_guide_answers_is_not_sent_to_the_care_team(index: SearchIndex,
                                                              query: str) -> None:
     assert not index.answer(query).cannot_answer
+
+
+def test_a_care_team_rule_changes_only_the_replies_to_messages_it_matches(
+        index: SearchIndex, tmp_path: Path) -> None:
+    # Its words are known to the rules' lexicon only. When the ranking's lexicon knew them too,
+    # "cysts" stopped being read as "costs" (a word of the guide), and "reflexology" was kept
+    # among the words after the 64th of a long message (only those that begin like a known
+    # word are kept): the ranking of messages the rule never matched moved.
+    data = yaml.safe_load((CONTENT / "search.yaml").read_text(encoding="utf-8"))
+    data["cannot_answer"].append([["reflexology", "cysts"]])
+    words = tmp_path / "search.yaml"
+    words.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    more = SearchIndex.build(index.content, words)
+    long = " ".join(["the liver scan"] * 22 + ["reflexology"])
+    for text in ("simple cysts", long):
+        assert [t.word for t in more.lexicon.tokens(text)] == [
+            t.word for t in index.lexicon.tokens(text)]
+    assert "cysts" in [t.word for t in more.lexicon.rules.tokens("simple cysts")]
+    assert more.answer("is reflexology any good for liver cancer").cannot_answer
+    for question in load(MAIN) + load(HOLDOUT):
+        after = more.answer(question.text)
+        if not after.cannot_answer:
+            assert after == index.answer(question.text), question.text
 
 
 def test_a_word_of_the_story_is_not_a_question_for_the_care_team(index: SearchIndex) -> None:

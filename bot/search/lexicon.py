@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +142,10 @@ class Lexicon:
     """Turns text into stemmed tokens, fixing spelling towards the words it knows."""
 
     def __init__(self, search_words: SearchWords, texts: Iterable[str],
-                 mode: str = "stem:english") -> None:
+                 mode: str = "stem:english", *, rules_apart: bool = True) -> None:
         """``mode``: ``stem:<snowball language>``; ``bigrams`` or ``segment`` (Chinese, jieba) for
-        text without spaces."""
+        text without spaces. ``rules_apart``: the care-team rules' words are known only to
+        :attr:`rules`, not to the ranking's spelling fixes (see below)."""
         self._words = words
         self._bigrams = mode == "bigrams"
         if self._bigrams:
@@ -161,6 +162,15 @@ class Lexicon:
             self._words = lambda text: segmenter.words(words(text))
             # ... while the rules, written and measured as character pairs, keep reading pairs.
             self.rules = Lexicon(search_words, texts, "bigrams")
+        elif rules_apart and search_words.cannot_answer:
+            # The care-team rules name what the guide does not cover: if the ranking knew
+            # their words, every rule added would move the ranking of messages it never
+            # matches (a word corrected towards a rule word, a word after the 64th kept for
+            # beginning like one). The rules read messages with a lexicon that knows their
+            # words; the ranking's knows the guide's and the other rules'.
+            texts = list(texts)
+            self.rules = Lexicon(search_words, texts, mode, rules_apart=False)
+            search_words = replace(search_words, cannot_answer=())
         self._stemmer = snowballstemmer.stemmer(
             mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords
