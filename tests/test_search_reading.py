@@ -116,6 +116,12 @@ def test_real_red_flags_still_count_around_a_negation(index: SearchIndex, query:
     "she has months at most. What will the next few months be like?",
     "his bilirubin is high, is that bad", "how much morphine can she have",
     "how many rounds of chemo will he need", "what is the life span with liver mets",
+    "should he cut out sugar now the cancer is in his liver",
+    "how many days in hospital after the liver operation",
+    "what is the recovery time after liver surgery",
+    "my scan says fatty liver, should I be worried",
+    "my wife has prostate cancer, what treatment is best",
+    "my dad has throat cancer and is very tired, what can we do",
 ])
 def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: Services,
                                                  query: str) -> None:
@@ -134,6 +140,8 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
     "the tumour in his liver is 5 cm, can it be removed", "is fasting needed before a scan",
     "my husband had a CT scan and they found spots on his liver, what happens next",
     "can liver metastases from bowel cancer be cured", "Is fast charging bad?",
+    "my dad's stomach cancer has spread to his liver, what treatment is there",
+    "melanoma with liver metastases, can they be removed",
 ])
 def test_what_the_guide_answers_is_not_sent_to_the_care_team(index: SearchIndex,
                                                              query: str) -> None:

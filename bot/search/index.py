@@ -98,6 +98,11 @@ class SearchIndex:
         self._urgent = UrgentRules.build(rules, search_words.urgent, search_words.negations,
                                          search_words.not_urgent, search_words.negation_ends)
         self._cannot = UrgentRules.build(rules, search_words.cannot_answer)
+        # Another cancer named, and nothing of the liver or of spread: not this guide's subject.
+        self._elsewhere = UrgentRules.build(rules, [[search_words.other_cancers]] if
+                                            search_words.other_cancers else [])
+        self._subject = UrgentRules.build(rules, [[search_words.subject]] if
+                                          search_words.subject else [])
         self._names: list[str] = []
         self._name_keys: list[str] = []
         for term in content.terms.values():
@@ -149,7 +154,8 @@ class SearchIndex:
         verdict = judge(self.calibration, self._ranker, message.stems, ranked)
         tokens = message.tokens if self.lexicon.rules is self.lexicon else read(
             self.lexicon.rules, query, self._questions).tokens
-        cannot = self._cannot.match(tokens)
+        cannot = self._cannot.match(tokens) or (
+            self._elsewhere.match(tokens) and not self._subject.match(tokens))
         shown = [(row, score) for row, score in verdict.shown[:1]
                  if self._shares_a_rare_word(row, message.stems)] if cannot else verdict.shown
         matches = [Match(*self._keys[row], round(score, 4)) for row, score in shown]

@@ -59,6 +59,8 @@ class SearchWords:
     question_words: frozenset[str] = frozenset()  # a sentence starting with one asks
     derived_endings: tuple[str, ...] = ()  # "ment": "treatment" is of the family of "treat"
     primaries: tuple[tuple[str, tuple[str, ...]], ...] = ()  # section id -> words naming it
+    other_cancers: tuple[str, ...] = ()  # cancers the guide is not about ("throat cancer") ...
+    subject: tuple[str, ...] = ()  # ... when the message has none of these (liver, spread)
 
     def texts(self) -> list[str]:
         """Every word listed, so that the lexicon knows them all."""
@@ -67,6 +69,7 @@ class SearchWords:
         out += [" ".join(words) for words in self.same_as.values()]
         out += [phrase for rules in (self.urgent, self.cannot_answer) for rule in rules
                 for group in rule for phrase in group]
+        out += [*self.other_cancers, *self.subject]
         return out + [word for _, named in self.primaries for word in named]
 
 
@@ -135,6 +138,8 @@ def load_search_words(path: Path) -> SearchWords:
         derived_endings=shapes.strings(path, data, "derived_endings"),
         primaries=tuple((k, shapes.strings(path, data["primaries"], k))
                         for k in shapes.mapping(path, data, "primaries")),
+        other_cancers=shapes.strings(path, data, "other_cancers"),
+        subject=shapes.strings(path, data, "subject"),
     )
 
 
@@ -162,7 +167,7 @@ class Lexicon:
             self._words = lambda text: segmenter.words(words(text))
             # ... while the rules, written and measured as character pairs, keep reading pairs.
             self.rules = Lexicon(search_words, texts, "bigrams")
-        elif rules_apart and search_words.cannot_answer:
+        elif rules_apart and (search_words.cannot_answer or search_words.other_cancers):
             # The care-team rules name what the guide does not cover: if the ranking knew
             # their words, every rule added would move the ranking of messages it never
             # matches (a word corrected towards a rule word, a word after the 64th kept for
@@ -170,7 +175,7 @@ class Lexicon:
             # words; the ranking's knows the guide's and the other rules'.
             texts = list(texts)
             self.rules = Lexicon(search_words, texts, mode, rules_apart=False)
-            search_words = replace(search_words, cannot_answer=())
+            search_words = replace(search_words, cannot_answer=(), other_cancers=())
         self._stemmer = snowballstemmer.stemmer(
             mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords
