@@ -171,6 +171,22 @@ def test_a_care_team_rule_changes_only_the_replies_to_messages_it_matches(
             assert after == index.answer(question.text), question.text
 
 
+def test_a_message_is_read_once_when_the_rules_lexicon_would_read_it_alike(
+        index: SearchIndex) -> None:
+    # The rules' lexicon knows more words; a message of words both know alike is read once.
+    lexicon = index.lexicon
+    once = 0
+    for question in load(MAIN) + load(HOLDOUT):
+        if lexicon.reads_alike(question.text):
+            once += 1
+            assert read(lexicon, question.text, QUESTION_WORDS).tokens == read(
+                lexicon.rules, question.text, QUESTION_WORDS).tokens, question.text
+    assert once >= 50
+    assert lexicon.reads_alike("can the liver tumour be removed")
+    for text in ("what dosage should he take", "is sugar bad", "what dosge should he take"):
+        assert not lexicon.reads_alike(text), text  # words of the rules only, or a typo
+
+
 def test_a_word_of_the_story_is_not_a_question_for_the_care_team(index: SearchIndex) -> None:
     assert not index.answer("is a high AFP a sign of primary liver cancer").cannot_answer
     answer = index.answer("My dad has bowel cancer in his liver. He wants to change his diet. "

@@ -152,7 +152,7 @@ class SearchIndex:
         ranked = self.primaries.reweigh([t.stem for t in message.tokens], self._ranker.rank(
             message.stems, CANDIDATES) if limit > 0 else [])
         verdict = judge(self.calibration, self._ranker, message.stems, ranked)
-        tokens = message.tokens if self.lexicon.rules is self.lexicon else read(
+        tokens = message.tokens if self.lexicon.reads_alike(query) else read(
             self.lexicon.rules, query, self._questions).tokens
         cannot = self._cannot.match(tokens) or (
             self._elsewhere.match(tokens) and not self._subject.match(tokens))

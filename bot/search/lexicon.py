@@ -176,6 +176,7 @@ class Lexicon:
             texts = list(texts)
             self.rules = Lexicon(search_words, texts, mode, rules_apart=False)
             search_words = replace(search_words, cannot_answer=(), other_cancers=())
+        self._alike: frozenset[str] = frozenset()  # words both lexicons read alike
         self._stemmer = snowballstemmer.stemmer(
             mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords
@@ -201,6 +202,15 @@ class Lexicon:
             if len(word) >= MIN_FIX and word.isalpha():
                 buckets.setdefault(word[0], []).append(word)
         self._buckets = buckets
+        other = self.rules
+        if other is not self and other._words is words and other._stop_stems == self._stop_stems:
+            same = {w for w, stem in self._stems.items() if other._stems.get(w) == stem}
+            self._alike = frozenset(w for w in same if set(self._same.get(w, ())) <= same)
+
+    def reads_alike(self, text: str) -> bool:
+        """Whether :attr:`rules` reads ``text`` as this lexicon does: every word is one both
+        know alike (no spelling fix, no join, the same stem), so most messages are read once."""
+        return self.rules is self or all(w in self._alike for w in self._words(text))
 
     def tokens(self, text: str) -> list[Token]:
         """The tokens of ``text``, spelling fixed and same-as words replaced.
@@ -252,10 +262,7 @@ class Lexicon:
         return best
 
     def _expand(self, items: list[str]) -> list[str]:
-        out: list[str] = []
-        for word in items:
-            out.extend(self._same.get(word, (word,)))
-        return out
+        return [w for word in items for w in self._same.get(word, (word,))]
 
     def _fix(self, items: list[str], memo: dict[str, str]) -> list[str]:
         """Join words split by mistake ("feto protien"), then correct unknown words."""
