@@ -122,6 +122,7 @@ def test_real_red_flags_still_count_around_a_negation(index: SearchIndex, query:
     "my scan says fatty liver, should I be worried",
     "my wife has prostate cancer, what treatment is best",
     "my dad has throat cancer and is very tired, what can we do",
+    "her ultrasound showed a hyperechoic spot in the liver, is it cancer",
 ])
 def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: Services,
                                                  query: str) -> None:
@@ -142,6 +143,7 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
     "can liver metastases from bowel cancer be cured", "Is fast charging bad?",
     "my dad's stomach cancer has spread to his liver, what treatment is there",
     "melanoma with liver metastases, can they be removed",
+    "what does hypoechoic mean on a liver ultrasound",
 ])
 def test_what_the_guide_answers_is_not_sent_to_the_care_team(index: SearchIndex,
                                                              query: str) -> None:
