@@ -257,3 +257,11 @@ def test_related_reading_for_a_care_team_question_must_share_a_rare_word(
     assert [m.ref for m in index.answer("how long has my dad got").matches] == [SPECIALIST_ID]
     refs = [m.ref for m in index.answer("what does my CEA of 6 mean").matches]
     assert refs == ["term:tumour_markers", SPECIALIST_ID]
+
+
+def test_a_subsection_that_all_but_ties_with_its_section_comes_first(
+        index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    query = "does bowel cancer go to the liver"
+    assert [m.ref for m in index.answer(query).matches][:2] == ["colorectal_why", "colorectal"]
+    monkeypatch.setattr("bot.search.index.SPECIFIC", 99.0)  # the rule off: the section first
+    assert [m.ref for m in index.answer(query).matches][:2] == ["colorectal", "colorectal_why"]
