@@ -128,6 +128,50 @@ def test_the_order_of_precedence(conversation: Conversation, services: Services)
 
 
 
+@pytest.mark.parametrize(("text", "language", "kind"), [
+    # small talk at the start or the end, with context that asks nothing
+    ("hello, first time using this", "en", "greeting"),
+    ("ok thank you, I'll ask the nurse about that on Monday", "en", "thanks"),
+    ("I'll come back tomorrow, bye for now", "en", "goodbye"),
+    ("Спасибо, спрошу у онколога на приёме", "ru", "thanks"),
+    ("好的我先下了,明天再来问", "zh-Hans", "goodbye"),
+    # "human", "talk_to_someone", "help" from parts: a person word and a talk word
+    ("is this AI or an actual nurse?", "en", "human"),
+    ("can you put me through to a human please", "en", "talk_to_someone"),
+    ("not sure what to type here", "en", "help"),
+    ("это нейросеть что ли", "ru", "human"),
+    ("хочу поговорить с врачом, а не с ботом", "ru", "talk_to_someone"),
+    ("能不能让专业的人跟我聊一下,不想跟机器说", "zh-Hans", "talk_to_someone"),
+    ("不知道该问啥", "zh-Hans", "help"),
+    # a question beside small talk is a question: a question word, a topic word, a yes/no
+    # start, a question mark, a guide term, or a long rest
+    ("thanks, and what is AFP?", "en", SEARCH),
+    ("thanks, will my hair fall out", "en", SEARCH),
+    ("hi, my mum has liver mets", "en", SEARCH),
+    ("hi, octreotide injections", "en", SEARCH),
+    ("thanks so much, my dad starts his treatment next week and we are all nervous", "en",
+     "feelings"),
+    ("can I talk to my doctor about SIRT?", "en", SEARCH),
+    ("спасибо, а химия долго длится?", "ru", SEARCH),
+    ("здравствуйте, можно ли вылечить метастазы в печени", "ru", SEARCH),
+    ("к какому врачу обратиться", "ru", SEARCH),
+    ("谢谢,化疗要多久", "zh-Hans", SEARCH),
+    ("你好,肝切除后能长回来吗", "zh-Hans", SEARCH),
+])
+def test_small_talk_with_a_little_context(conversation: Conversation, services: Services,
+                                          text: str, language: str, kind: str) -> None:
+    assert route(text, language, conversation, services.search).kind == kind
+
+
+def test_small_talk_in_context_keeps_the_crisis_contacts(conversation: Conversation,
+                                                         services: Services) -> None:
+    """Only a whole message of small talk goes without the contacts: with context, a risk
+    mention keeps its own answer after them ("this is the last one. bye x")."""
+    decided = route("this is the last one. bye x", "en", conversation, services.search)
+    assert decided.risk
+    assert decided.kind not in SMALL_TALK
+
+
 def test_warning_signs_whose_parts_are_harmless_alone_are_read_together(
         conversation: Conversation) -> None:
     """``risk_together``: every part must be in the message, anywhere, in any order."""

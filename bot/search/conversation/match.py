@@ -30,6 +30,9 @@ from rapidfuzz.distance import OSA
 WILDCARD = "*"
 TYPO_FROM = 4  # the usual word length from which one typo is forgiven
 TWO_TYPOS_FROM = 10  # ... and two
+# Small talk at an end of a longer message forgives a typo only from six letters: "меня вырвало"
+# is no "меню" (help), "she did everything right" no "night"; "thnaks, that helped" is thanks.
+EDGE_TYPO_FROM = 6
 MIN_GAP_UNITS = 3  # shorter examples must match without other units in between
 
 # Emoji that may stand for a means of self-harm ("🔪🩸 again tonight") are units of their own, so
@@ -164,6 +167,41 @@ class Example:
 
 def cover(message: Units, examples: Sequence[Example], fillers: frozenset[str]) -> str | None:
     """The kind of the longest example, if examples and fillers make up the whole message."""
+    end = _covers(message, examples, fillers)[len(message)]
+    return end[3] if end is not None and end[0] > 0 else None
+
+
+def at_an_end(message: Units, examples: Sequence[Example], fillers: frozenset[str]
+              ) -> tuple[str, Units] | None:
+    """Small talk at the start and/or the end of ``message``: its kind and the rest between.
+
+    The longest start and the longest end made of examples and fillers ("ok thank you, I'll ask
+    the nurse on Monday", "I'll come back tomorrow, bye for now"); the kind is the longer side's
+    (the start's if even: "thank you, I'll read that later" is thanks).
+    The caller decides whether the rest is only context (no question, no topic) or a question.
+    """
+    start = _longest(_covers(message, examples, fillers, EDGE_TYPO_FROM))
+    backwards = [Example(e.kind, e.units[::-1]) for e in examples]
+    end = _longest(_covers(message[::-1], backwards, fillers, EDGE_TYPO_FROM))
+    if start is None and end is None:
+        return None
+    i, kind = start or (0, "")
+    j, end_kind = end or (0, "")
+    return (kind if i >= j else end_kind), message[i:max(i, len(message) - j)]
+
+
+def _longest(covers: list[_Cover | None]) -> tuple[int, str] | None:
+    """The longest covered start (with at least one example) and its kind."""
+    for i in range(len(covers) - 1, 0, -1):
+        found = covers[i]
+        if found is not None and found[0] > 0:
+            return i, found[3]
+    return None
+
+
+def _covers(message: Units, examples: Sequence[Example], fillers: frozenset[str],
+            typo_from: int = TYPO_FROM) -> list[_Cover | None]:
+    """For each ``i``, how examples and fillers best make up ``message[:i]`` (None: they don't)."""
     words = tuple(squeeze(u) for u in message)
     # best[i] for words[:i], if covered: (units matched by examples, of which without a typo,
     # the longest example, its kind). More units, then fewer typos, win: "help" is help, not a
@@ -178,13 +216,12 @@ def cover(message: Units, examples: Sequence[Example], fillers: frozenset[str]) 
             _keep(best, i + 1, here)
         for example in examples:
             n = len(example.units)
-            if i + n <= len(words) and all(same(e, w) for e, w in
+            if i + n <= len(words) and all(same(e, w, typo_from) for e, w in
                                            zip(example.units, words[i:i + n], strict=True)):
                 exact = sum(e == w for e, w in zip(example.units, words[i:i + n], strict=True))
                 longest = (n, example.kind) if n > here[2] else (here[2], here[3])
                 _keep(best, i + n, (here[0] + n, here[1] + exact, *longest))
-    end = best[len(words)]
-    return end[3] if end is not None and end[0] > 0 else None
+    return best
 
 
 _Cover = tuple[int, int, int, str]

@@ -9,15 +9,29 @@ Crisis is looked for in *every* loaded language, not only the user's: a person w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.content.loader import ContentError
-from bot.search.conversation.match import Phrases, cover, same, squeeze, without
+from bot.search.conversation.match import (
+    Phrases,
+    Units,
+    at_an_end,
+    cover,
+    normalise,
+    same,
+    squeeze,
+    without,
+)
 from bot.search.conversation.rules import CrisisReply, Rules, load_rules
 
 FILE = "conversation.yaml"
 MAX_SMALL_TALK = 24  # units; small talk is short (the longest example has 14)
+MAX_CONTEXT_WORDS = 8  # context beside small talk: "I'll ask the nurse about that on Monday"
+MAX_CONTEXT_CHARACTERS = 12  # ... in Chinese: "我下次复查问问医生"
 MAX_ACKNOWLEDGEMENT = 6  # units: "ok", "haha ok lol", "好的好的"
+TOPIC_TYPO_FROM = 5  # "good" is not "food", "live" not "liver"; "tumuor" is "tumour"
+NO_TYPO = 99  # the question starts are short everyday words: "find" is not "kind"
 FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" is not "dreading"
 # The risk words are short and one letter from everyday ones ("dead" / "dear", "deal", "read";
 # "dying" / "doing"; "gone" / "done"): a typo is forgiven from six letters ("overdoes", "hopless").
@@ -25,6 +39,8 @@ FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" 
 RISK_TYPO_FROM = 6
 # risk_together's parts are everyday words ("saving" / "having"): a typo only from eight letters.
 TOGETHER_TYPO_FROM = 8
+# "are you a bot, or what?", "what can I ask you?": questions about the bot itself, no topic.
+QUESTIONS_ALLOWED = ("human", "help")
 
 
 class Conversation:
@@ -42,6 +58,15 @@ class Conversation:
                         for rule in r.risk_together) for lang, r in rules.items()}
         self._feelings = {lang: Phrases(r.feelings, r.gap, FEELINGS_TYPO_FROM)
                           for lang, r in rules.items()}
+        self._questions = {lang: Phrases(r.questions, 0, FEELINGS_TYPO_FROM)
+                           for lang, r in rules.items()}
+        self._topics = {lang: Phrases(r.topic_words, r.gap, TOPIC_TYPO_FROM)
+                        for lang, r in rules.items()}
+        self._asking = {lang: Phrases(r.asking, 0, FEELINGS_TYPO_FROM)
+                        for lang, r in rules.items()}
+        self._parts = {lang: tuple((kind, tuple(Phrases(p, r.gap, RISK_TYPO_FROM) for p in parts))
+                                   for kind, parts in r.small_talk_parts)
+                       for lang, r in rules.items()}
 
     @classmethod
     def load(cls, content_dir: Path) -> Conversation:
@@ -105,6 +130,47 @@ class Conversation:
         if not message or len(message) > MAX_SMALL_TALK:
             return None
         return cover(message, rules.small_talk, rules.fillers)
+
+    def small_talk_in_context(self, text: str, language: str,
+                              topical: Callable[[str], bool] | None = None) -> str | None:
+        """Small talk with a little context that asks nothing: "hello, first time using this",
+        "ok thank you, I'll ask the nurse on Monday", "can you put me through to a human".
+
+        Either a phrase of every part of one ``small_talk_parts`` rule, or small talk at the
+        start or the end of the message; and the rest has no question word, no topic word and
+        nothing ``topical`` (the search's own test: a guide term, an urgent symptom) finds.
+        """
+        rules = self.rules(language)
+        message = rules.units(text)
+        if not message or len(message) > MAX_SMALL_TALK:
+            return None
+        for kind, parts in self._parts[rules.language]:
+            if all(part.found_in(message) for part in parts):
+                rest = without(message, [p for part in parts for p in part.phrases])
+                if self._asks_nothing(rest, rules.language, topical, kind in QUESTIONS_ALLOWED):
+                    return kind
+        found = at_an_end(message, rules.small_talk, rules.fillers)
+        if found is None or "?" in normalise(text) or self._asks(found[1], rules):
+            return None
+        return found[0] if self._asks_nothing(found[1], rules.language, topical, False) else None
+
+    def _asks(self, rest: Units, rules: Rules) -> bool:
+        """Whether the context beside small talk is long or asks a yes/no question."""
+        longest = MAX_CONTEXT_CHARACTERS if rules.characters else MAX_CONTEXT_WORDS
+        return len(rest) > longest or self._asking[rules.language].found_in(
+            rest) or any(len(start) <= len(rest) and all(
+                same(e, w, NO_TYPO) for e, w in zip(start, rest, strict=False))
+                for start in rules.asking_starts)
+
+    def _asks_nothing(self, rest: Units, language: str, topical: Callable[[str], bool] | None,
+                      questions_allowed: bool) -> bool:
+        """Whether ``rest`` is only context: no topic word, no question (unless allowed)."""
+        if self._topics[language].found_in(rest):
+            return False
+        if not questions_allowed and self._questions[language].found_in(rest):
+            return False
+        joined = ("" if self._rules[language].characters else " ").join(rest)
+        return topical is None or not joined or not topical(joined)
 
     def acknowledges(self, text: str, language: str) -> bool:
         """Whether ``text`` only acknowledges ("ok", "haha", "lol", "👍"): nothing to answer.

@@ -8,6 +8,9 @@
 4. **small talk**: greeting, thanks, goodbye, "are you human?", "can I talk to someone?", "help".
    A message that is small talk and nothing else gets no crisis contacts: a plain "goodbye" or
    "再见" is not a warning sign ("this is the last one. bye x" is not only small talk).
+   Small talk with a little context that asks nothing ("hello, first time using this", "can
+   you put me through to a human") is small talk too, but only when nothing in the message
+   mentions risk: then the message keeps the search's answer, with the crisis contacts first.
    A message that only acknowledges ("ok", "haha", "lol", "👍") gets a one-line reply in
    private and none in a group: a family laughing at the bot's answer needs no reply from it.
 5. **search**: the topics that answer the question; or **no match**, the search's kind reply.
@@ -50,6 +53,12 @@ def route(text: str, language: str, conversation: Conversation, search: SearchIn
     small_talk = conversation.small_talk(text, language)
     if small_talk is not None:  # a whole message of small talk ("goodbye", "再见") is no warning
         return Route(small_talk, language)
+    if not risk:  # small talk with a little context that asks nothing ("hello, first time here")
+        in_context = conversation.small_talk_in_context(
+            text, language, lambda rest: search.find_term(rest) is not None
+            or search.is_urgent(rest))
+        if in_context is not None:
+            return Route(in_context, language)
     if not risk and conversation.acknowledges(text, language):
         return Route(ACKNOWLEDGEMENT, language)
     return Route(SEARCH, language, risk)

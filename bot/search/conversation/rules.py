@@ -63,6 +63,17 @@ class Rules:
     # every part ("stop" + "quicker", "gave my" + "where im going") is read as the risk tier.
     risk_together: tuple[tuple[tuple[Units, ...], ...], ...]
     crisis_reply: CrisisReply
+    # Small talk said with a little context ("hello, first time using this"): the context may
+    # hold none of these question words and topic words ("thanks, what is AFP?" is a question).
+    questions: tuple[Units, ...] = ()
+    topic_words: tuple[Units, ...] = ()
+    # ... nor ask a yes/no question: one of ``asking_starts`` first ("thanks, will my hair fall
+    # out"), one of ``asking`` anywhere ("吗"), or a question mark.
+    asking_starts: tuple[Units, ...] = ()
+    asking: tuple[Units, ...] = ()
+    # "human", "talk_to_someone", "help" said in new words: a phrase of every part of one rule
+    # (a person word + a talk word), in a short message about nothing else.
+    small_talk_parts: tuple[tuple[str, tuple[tuple[Units, ...], ...]], ...] = ()
 
     def units(self, text: str) -> Units:
         """The message cut the way this language's examples are."""
@@ -110,7 +121,26 @@ def load_rules(path: Path) -> Rules:
             _strings(data, "risk", name) if "risk" in data else ())),
         risk_together=_together(data.get("risk_together", []), cut, name),
         crisis_reply=_crisis_reply(_get(data, "crisis_reply", dict, name), name),
+        questions=tuple(cut(t, "questions") for t in _optional(data, "questions", name)),
+        topic_words=tuple(cut(t, "topic_words") for t in _optional(data, "topic_words", name)),
+        asking_starts=tuple(cut(t, "asking_starts")
+                            for t in _optional(data, "asking_starts", name)),
+        asking=tuple(cut(t, "asking") for t in _optional(data, "asking", name)),
+        small_talk_parts=_parts(data.get("small_talk_parts", {}), cut, name),
     )
+
+
+def _optional(data: dict[str, Any], key: str, name: str) -> list[str]:
+    return _strings(data, key, name) if key in data else []
+
+
+def _parts(data: Any, cut: Callable[[str, str], Units], name: str,
+           ) -> tuple[tuple[str, tuple[tuple[Units, ...], ...]], ...]:
+    """``small_talk_parts``: per small-talk kind, rules as ``risk_together``'s."""
+    if not isinstance(data, dict) or not set(data) <= set(SMALL_TALK):
+        raise ContentError(f"{name}: 'small_talk_parts' must map small-talk kinds to rules")
+    return tuple((kind, rule) for kind, rules in data.items()
+                 for rule in _together(rules, cut, name))
 
 
 def _together(data: Any, cut: Callable[[str, str], Units], name: str,
