@@ -127,17 +127,17 @@ class UsageLog(EventQueue):
         A webhook worker calls this before answering Telegram, so an update it has answered is
         counted even if the worker dies a moment later.
         """
-        target, loop = self.queued, asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (self.written < target and not self._failing and self._task is not None
-               and not self._task.done()):  # a failing database: answer, don't wait on it
-            progress = self._progress
-            self._hurry.set()
-            self._wake.set()
-            try:
-                await asyncio.wait_for(progress.wait(), deadline - loop.time())
-            except TimeoutError:
-                return False
+        target = self.queued
+        try:
+            async with asyncio.timeout(timeout):  # (not wait_for: no task per update)
+                while (self.written < target and not self._failing and self._task is not None
+                       and not self._task.done()):  # a failing database: answer, don't wait
+                    progress = self._progress
+                    self._hurry.set()
+                    self._wake.set()
+                    await progress.wait()
+        except TimeoutError:
+            return False
         return self.written >= target
 
     @property
