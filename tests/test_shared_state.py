@@ -178,6 +178,49 @@ async def test_the_claim_takes_the_chats_lock_and_done_releases_it(redis_url: st
         await asyncio.gather(one.close(), two.close())
 
 
+async def pttl_calls(state: SharedState) -> int:
+    """``PTTL`` commands Redis has run so far (on their own or in scripts)."""
+    stats = await state.redis.info("commandstats")
+    return int(stats.get("cmdstat_pttl", {}).get("calls", 0))
+
+
+async def test_the_claim_reads_the_pauses_so_a_send_need_not_ask_again(redis_url: str) -> None:
+    """The claim's script reads the chat's pause with its lock: the update's sends ask Redis no
+    more, yet wait out a pause another worker's 429 set; after done() a send asks again."""
+    one, two = await two_workers(redis_url)
+    try:
+        first, limiter, other = SharedDelivery(one), SharedRateLimiter(one), SharedRateLimiter(two)
+        sent: list[tuple[int, float]] = []
+        floods: list[int] = []
+
+        async def call(chat_id: int) -> bool:
+            if chat_id == 5151 and not floods:
+                floods.append(chat_id)
+                raise RetryAfter(timedelta(seconds=1))
+            sent.append((chat_id, time.monotonic()))
+            return True
+
+        assert await first.claim(30, 4242) == NEW  # locked, and no pause on 4242
+        before = await pttl_calls(one)
+        assert await send(limiter, call, 4242) is True
+        assert await send(limiter, call, 4242) is True
+        assert await pttl_calls(one) == before  # both sends went without asking Redis
+        await first.done(30)
+        assert await send(limiter, call, 4242) is True  # the chat is no longer held: ask
+        assert await pttl_calls(one) == before + 1
+
+        start = time.monotonic()
+        flooded = asyncio.create_task(send(other, call, 5151))  # a 429 on worker two
+        await asyncio.sleep(0.1)
+        assert await first.claim(31, 5151) == NEW  # worker one's claim reads that pause
+        assert await send(limiter, call, 5151) is True
+        await flooded
+        assert [at - start >= 1.0 for chat, at in sent if chat == 5151] == [True, True]
+        await first.done(31)
+    finally:
+        await asyncio.gather(one.close(), two.close())
+
+
 async def test_a_repeat_is_found_by_the_other_worker(redis_url: str) -> None:
     one, two = await two_workers(redis_url)
     try:
