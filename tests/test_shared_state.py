@@ -178,10 +178,30 @@ async def test_the_claim_takes_the_chats_lock_and_done_releases_it(redis_url: st
         await asyncio.gather(one.close(), two.close())
 
 
-async def pttl_calls(state: SharedState) -> int:
-    """``PTTL`` commands Redis has run so far (on their own or in scripts)."""
+async def calls(state: SharedState, command: str) -> int:
+    """How many times Redis has run ``command`` so far (on its own or in scripts)."""
     stats = await state.redis.info("commandstats")
-    return int(stats.get("cmdstat_pttl", {}).get("calls", 0))
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+async def test_a_chat_held_on_the_same_worker_is_waited_for_without_polling(
+        redis_url: str) -> None:
+    """A tap waiting for a message of its chat on the same worker starts when that one is done,
+    without asking Redis over and over meanwhile."""
+    one, two = await two_workers(redis_url)
+    try:
+        first = SharedDelivery(one)
+        assert await first.claim(50, 4343) == NEW  # the message holds the chat
+        before = await calls(one, "set")
+        waiting = asyncio.create_task(hold(first.lock(4343)))  # the tap, on the same worker
+        await asyncio.sleep(0.5)
+        assert not waiting.done()
+        assert await calls(one, "set") - before == 1  # one look, then a wait in memory
+        await first.done(50)
+        await asyncio.wait_for(waiting, 0.5)
+        assert not await one.redis.exists(one.key("lock", await one.chat_token(4343)))
+    finally:
+        await asyncio.gather(one.close(), two.close())
 
 
 async def test_the_claim_reads_the_pauses_so_a_send_need_not_ask_again(redis_url: str) -> None:
@@ -201,13 +221,13 @@ async def test_the_claim_reads_the_pauses_so_a_send_need_not_ask_again(redis_url
             return True
 
         assert await first.claim(30, 4242) == NEW  # locked, and no pause on 4242
-        before = await pttl_calls(one)
+        before = await calls(one, "pttl")
         assert await send(limiter, call, 4242) is True
         assert await send(limiter, call, 4242) is True
-        assert await pttl_calls(one) == before  # both sends went without asking Redis
+        assert await calls(one, "pttl") == before  # both sends went without asking Redis
         await first.done(30)
         assert await send(limiter, call, 4242) is True  # the chat is no longer held: ask
-        assert await pttl_calls(one) == before + 1
+        assert await calls(one, "pttl") == before + 1
 
         start = time.monotonic()
         flooded = asyncio.create_task(send(other, call, 5151))  # a 429 on worker two

@@ -40,6 +40,7 @@ CLAIM_TTL = 60  # an update claim outlives any handling (the webhook answers wit
 DONE_TTL = 24 * 3600  # Telegram gives up on an update well within a day
 LOCK_TTL_MS = 5000  # the per-chat lock: longer than any one update takes, short if one dies
 LOCK_WAIT = 5.0  # after this long a worker handles the update anyway (order over silence)
+LOCK_POLL = 0.02  # seconds at most between looks at a chat's lock another worker holds
 
 # Claim an update (KEYS[1]) for this worker unless it is done, or held by a worker that is still
 # alive, and read the pause of calls naming no chat (KEYS[2]); when a chat's lock is named
@@ -176,6 +177,7 @@ class SharedDelivery:
         self._unlock = state.redis.register_script(_UNLOCK)
         self._held: dict[int, tuple[str, str, str]] = {}  # update id -> (lock key, our value,
         # the chat's token if its pause was noted with the lock)
+        self._mine: dict[str, asyncio.Event] = {}  # locks held here -> set when let go
 
     async def claim(self, update_id: int, chat: int | None = None) -> str:
         """Take the update unless it is done or a live worker has it (and, if it can, the
@@ -193,6 +195,7 @@ class SharedDelivery:
             state.pauses.note(NO_CHAT, int(reply[1]), NONE_TRUST)
         if verdict == "locked":
             self._held[update_id] = (keys[2], me, token)
+            self._mine[keys[2]] = asyncio.Event()
             state.pauses.note(token, int(reply[2]), CHAT_TRUST)
         return {"done": DONE, "busy": BUSY}.get(verdict, NEW)
 
@@ -203,14 +206,26 @@ class SharedDelivery:
         if token:
             state.pauses.forget(token)  # another worker may have the chat from now on
         keys = [state.key("update", update_id)] + ([name] if name else [])
-        await self._done(keys=keys, args=[DONE_TTL, me])
+        try:
+            await self._done(keys=keys, args=[DONE_TTL, me])
+        finally:
+            self._let_go(name)
+
+    def _let_go(self, name: str) -> None:
+        """Wake this worker's updates waiting for the chat's lock ``name`` (now free)."""
+        released = self._mine.pop(name, None)
+        if released is not None:
+            released.set()
 
     @contextlib.asynccontextmanager
     async def lock(self, chat: int | None, update_id: int | None = None) -> AsyncIterator[None]:
         """Hold the chat across workers for one update (at most ``LOCK_WAIT`` of waiting).
 
         With ``update_id`` the lock is the update's: taken by :meth:`claim` if it was free then
-        (no wait here), and released by :meth:`done`, once the update's usage is written.
+        (no wait here), and released by :meth:`done`, once the update's usage is written. If an
+        update of this worker holds it, the wait ends the moment that one lets go; if another
+        worker does, the lock is looked at again every few milliseconds (at most
+        :data:`LOCK_POLL`).
         """
         if chat is None or (update_id is not None and update_id in self._held):
             yield
@@ -224,8 +239,15 @@ class SharedDelivery:
             if loop.time() > give_up:
                 log.warning("per-chat lock still held after %.0f s; handling anyway", LOCK_WAIT)
                 break
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.1)
+            released = self._mine.get(name)
+            if released is None:  # another worker's
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LOCK_POLL)
+                continue
+            with contextlib.suppress(TimeoutError):  # ours: until it is let go
+                async with asyncio.timeout(give_up - loop.time()):
+                    await released.wait()
+        self._mine.setdefault(name, asyncio.Event())
         if update_id is not None:
             self._held[update_id] = (name, me, "")
             yield
@@ -235,6 +257,7 @@ class SharedDelivery:
         finally:
             with contextlib.suppress(RedisError, OSError):
                 await self._unlock(keys=[name], args=[me])
+            self._let_go(name)
 
     async def ready(self) -> bool:
         """Redis answers."""
