@@ -304,3 +304,28 @@ async def test_people_are_counted_once_across_workers_and_the_day_closed_into_th
         for log in logs:
             await log.close()
         await asyncio.gather(*(state.close() for state in states))
+
+
+async def test_people_reach_the_shared_count_once_a_second_and_at_every_flush(
+        redis_url: str, database_url: str) -> None:
+    """A webhook worker writes its usage after every update; the people it counted go to Redis
+    at most once a second (not one more round trip per write), and at once when flushed."""
+    state = SharedState(redis_url)
+    await state.start()
+    log = UsageLog(PostgresStore(database_url), linger=0)
+    log.uniques = SharedUniques(state)
+    await log.start()
+    try:
+        before = await calls(state, "pfadd")
+        for person in range(1, 11):  # ten updates, each written before it is answered
+            log.record("command", "breast", chat_type="private", language="en",
+                       user_id=person)
+            assert await log.settle()
+        assert log.written == 10
+        assert await calls(state, "pfadd") - before <= 1  # (1 if that took over a second)
+        report = await log.report(1)  # flushes: the people counted so far are added now
+        assert abs(report.people[-1] - 10) <= 1
+        assert await calls(state, "pfadd") - before <= 2
+    finally:
+        await log.close()
+        await state.close()
