@@ -161,12 +161,12 @@ def summarize(runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
     hour), and a target is judged on the median over the rounds, so one noisy run decides
     nothing.
     """
-    keys = ("updates_per_s", "p50_ms", "p99_ms", "cpu_ms_per_update", "bot_cpu_share",
-            "fake_cpu_share", "peak_rss_mb")
+    keys = ("updates_per_s", "p50_ms", "p99_ms", "p99_alone_ms", "cpu_ms_per_update",
+            "bot_cpu_share", "fake_cpu_share", "peak_rss_mb")
     medians = {name: {k: _median([f[k] for f in figs]) for k in keys} for name, figs in
                runs.items()}
     totals = {name: {k: sum(f[k] for f in figs) for k in (
-        "released", "answered", "unanswered_expected", "out_of_order", "cut_off")}
+        "released", "answered", "unanswered_expected", "out_of_order", "behind", "cut_off")}
         for name, figs in runs.items()}
     rounds = [round_figures(runs, n) for n in range(args.repeat)]
     figures = {
@@ -219,18 +219,22 @@ def table(result: dict[str, Any]) -> str:
              "round in reverse order); medians over the rounds",
              f"machine: {m['cpus']} CPUs; load average {m['load_average_before']} before, "
              f"{m['load_average']} after; `uptime`: {m['uptime']}", ""]
-    heads = ["updates/s", "p50 ms", "p99 ms", "CPU ms/upd", "bot CPU", "fake CPU", "answered",
-             "of", "out of order", "cut off"]
+    heads = ["updates/s", "p50 ms", "p99 ms", "p99 alone", "CPU ms/upd", "bot CPU", "fake CPU",
+             "answered", "of", "behind", "out of ord.", "cut off"]
     width = 30
     lines.append(f"{'':<{width}}" + "".join(f"{h:>12}" for h in heads))
     for name, med in result["medians"].items():
         total = result["totals"][name]
         cells = [_fmt(med["updates_per_s"]), _fmt(med["p50_ms"]), _fmt(med["p99_ms"]),
-                 _fmt(med["cpu_ms_per_update"], 3), _fmt(med["bot_cpu_share"], 2),
-                 _fmt(med["fake_cpu_share"], 2), total["answered"], total["released"],
-                 total["out_of_order"], total["cut_off"]]
+                 _fmt(med["p99_alone_ms"]), _fmt(med["cpu_ms_per_update"], 3),
+                 _fmt(med["bot_cpu_share"], 2), _fmt(med["fake_cpu_share"], 2),
+                 total["answered"], total["released"], total["behind"], total["out_of_order"],
+                 total["cut_off"]]
         lines.append(f"{name:<{width}}" + "".join(f"{c:>12}" for c in cells))
-    lines += ["", "bot CPU / fake CPU: share of one core used by the bot's processes / by the "
+    lines += ["", "latency: from the fake's release of an update (Telegram has it) to the bot's "
+              "last answering call for it; p99 alone: of the updates not released while an "
+              "earlier one of their chat was unanswered (behind: how many were)",
+              "bot CPU / fake CPU: share of one core used by the bot's processes / by the "
               "fake API with the sender", "",
               "per round: CPU ms/update, updates/s, p99 ms (1-minute load average after the run)"]
     for name, runs in result["runs"].items():
