@@ -236,11 +236,13 @@ def table(result: dict[str, Any]) -> str:
               "earlier one of their chat was unanswered (behind: how many were)",
               "bot CPU / fake CPU: share of one core used by the bot's processes / by the "
               "fake API with the sender", "",
-              "per round: CPU ms/update, updates/s, p99 ms (1-minute load average after the run)"]
+              "per round: CPU ms/update, updates/s, p99 ms / p99 alone (1-minute load average "
+              "after the run)"]
     for name, runs in result["runs"].items():
         lines.append(f"  {name:<{width}}" + "   ".join(
             f"{_fmt(f['cpu_ms_per_update'], 3)}, {_fmt(f['updates_per_s'])}/s, "
-            f"{_fmt(f['p99_ms'], 0)} ({f['load_average'][0]:.2f})" for f in runs))
+            f"{_fmt(f['p99_ms'], 0)} / {_fmt(f['p99_alone_ms'], 0)} "
+            f"({f['load_average'][0]:.2f})" for f in runs))
     lines += ["", "targets of issue 13 (ratios within each round; the median decides):"]
     lines += [f"  {'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {_fmt(t['value'], 2)}"
               f" (median of {len(t['per_round'])} rounds: "
