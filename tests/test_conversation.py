@@ -127,6 +127,47 @@ def test_the_order_of_precedence(conversation: Conversation, services: Services)
     assert kind("what's the weather in Zanzibar") == SEARCH
 
 
+
+def test_warning_signs_whose_parts_are_harmless_alone_are_read_together(
+        conversation: Conversation) -> None:
+    """``risk_together``: every part must be in the message, anywhere, in any order."""
+    assert conversation.mentions_risk(
+        "if i stop the insulin and the steroids would that be quicker", "en")
+    assert not conversation.mentions_risk("should I stop the steroids before the scan?", "en")
+    assert not conversation.mentions_risk("is the new treatment quicker?", "en")
+    assert conversation.mentions_risk("ive been saving my oxy, theres enough in the drawer", "en")
+    assert not conversation.mentions_risk("is oxy safe with a damaged liver?", "en")
+    assert conversation.mentions_risk("如果我把所有药都停了 不吃不喝 大概几天能走", "zh-Hans")
+    assert not conversation.mentions_risk("她已经不吃不喝了", "zh-Hans")  # not the first person
+
+
+def test_a_few_emoji_for_a_means_are_read(conversation: Conversation) -> None:
+    assert units("🔪🩸 again tonight", characters=False)[:2] == ("🔪", "🩸")
+    assert conversation.mentions_risk("🔪🩸 again tonight. sorry", "en")
+    assert units("thanks 🙏", characters=False) == ("thanks",)  # other emoji are dropped
+
+
+@pytest.mark.parametrize(("text", "language", "kind"), [
+    ("goodbye", "en", "goodbye"), ("ok goodbye thanks", "en", "goodbye"),
+    ("再见", "zh-Hans", "goodbye"), ("haha", "en", "ok"), ("lol ok", "en", "ok"),
+    ("👍", "en", "ok"), ("хахаха", "ru", "ok"), ("哈哈哈", "zh-Hans", "ok"),
+    ("好的", "zh-Hans", "ok"),
+])
+def test_small_talk_alone_gets_no_crisis_contacts(conversation: Conversation,
+                                                   services: Services, text: str,
+                                                   language: str, kind: str) -> None:
+    decided = route(text, language, conversation, services.search)
+    assert (decided.kind, decided.risk) == (kind, False)
+
+
+def test_goodbye_with_more_is_still_read_for_risk(conversation: Conversation,
+                                                  services: Services) -> None:
+    for text, language in (("this is the last one. bye x", "en"), ("goodbye forever", "en"),
+                           ("永别了 再见", "zh-Hans"), ("ok 🔪", "en")):
+        assert route(text, language, conversation, services.search).risk, text
+    assert route("ok what is ascites", "en", conversation, services.search).kind == SEARCH
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_crisis_reply_is_complete_with_contacts_first(services: Services,
                                                           language: str) -> None:
@@ -184,4 +225,9 @@ def test_a_broken_conversation_file_is_one_clear_error(tmp_path: Path) -> None:
     data["crisis_reply"]["contacts"][0]["sources"] = ["somewhere"]
     (tmp_path / "conversation.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ContentError, match="web addresses"):
+        load_rules(tmp_path / "conversation.yaml")
+    data = raw("en")
+    data["risk_together"] = [{"all": [["stop", "quit"]]}]  # one part: would read every "stop"
+    (tmp_path / "conversation.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ContentError, match="two parts"):
         load_rules(tmp_path / "conversation.yaml")

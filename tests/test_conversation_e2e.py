@@ -139,3 +139,25 @@ async def test_a_crisis_in_other_words_gets_the_contacts_before_the_answer(
         contacts_first(sent[0])
         assert "scites" in sent[1]
         assert await bot.stop(signal.SIGTERM) == 0
+
+
+async def test_ok_haha_lol_get_no_reply_in_a_group_and_one_line_in_private(
+        fake: FakeBotAPI, bot: BotProcess) -> None:
+    """A family laughing at or nodding to the bot's answer needs no reply in the group (and no
+    "couldn't find"); in private a lone "ok" gets one line, and "goodbye" no crisis contacts."""
+    group = group_chat(-100888, title="Dad's care")
+    answer = await say(fake, "/search@MetLiverTestBot what is ascites", chat=group)
+    ours = answer.result
+    mark = fake.mark()
+    for text in ("haha", "ok", "lol", "👍"):
+        fake.push_update(message_update(text, chat=group, reply_to_message=ours))
+    fake.push_update(message_update("thank you", chat=group, reply_to_message=ours))
+    # one chat's updates are answered in order: once "thank you" is answered, the rest were read
+    thanks = await fake.wait_for("sendMessage", lambda c: c.ok and c.params["chat_id"] ==
+                                 group["id"], after=mark)
+    assert thanks.result["text"].startswith("You're welcome.")
+    assert [c for c in fake.calls[mark:] if c.method == "sendMessage"] == [thanks]
+    ok = await say(fake, "ok")
+    assert ok.result["text"].startswith("👍 Ask me anything else")
+    goodbye = await say(fake, "goodbye")
+    assert goodbye.result["text"].startswith("Goodbye, and take care.")

@@ -15,7 +15,7 @@ import hashlib
 
 import pytest
 
-from benchmarks.search_quality import HOLDOUT, MAIN, REAL, evaluate, load
+from benchmarks.search_quality import FRESH, HOLDOUT, MAIN, REAL, evaluate, load
 from bot.content.keyboards import decode
 from bot.content.markdown import visible_length
 from bot.content.render import MAX_MESSAGE
@@ -35,7 +35,12 @@ UNANSWERABLE_CONFIDENT_TARGET, OFFTOPIC_GIVEN_TARGET = 0.25, 0.10
 TOP3_TODAY, TOP1_TODAY, UNANSWERABLE_CONFIDENT_TODAY = 52 / 65, 41 / 65, 10 / 28
 # The project's own set (questions.yaml), as before.
 MAIN_TOP3_MIN, MAIN_TOP1_MIN, MAIN_FALSE_MAX = 0.90, 0.75, 0.10
-SETS = [MAIN, HOLDOUT, REAL]
+# A fresh set of 80 real questions collected on 2026-12-02 by a colleague who never saw the
+# search's results (labels theirs), measured once on main at c608ab0 and never tuned on. Held at
+# that first run: top-1 34/55, top-3 42/55, unanswerable given a confident section 9/20,
+# off-topic given a section 2/5 (the target is 10 %: not met), red flags 6/6.
+FRESH_TOP3, FRESH_TOP1, FRESH_UNANSWERABLE, FRESH_OFFTOPIC = 42 / 55, 34 / 55, 9 / 20, 2 / 5
+SETS = [MAIN, HOLDOUT, REAL, FRESH]
 
 
 @pytest.mark.parametrize("name", SETS)
@@ -48,7 +53,7 @@ def test_the_question_sets_are_sound(services: Services, name: str) -> None:
         assert set(question.answers) <= known, question
         if question.urgent:
             assert URGENT_ID in question.answers, question
-        if name != REAL and question.urgent:
+        if name not in (REAL, FRESH) and question.urgent:  # real posts may ask more too
             assert question.answers == (URGENT_ID,), question
         if question.unanswerable or question.offtopic:
             assert not question.answers, question
@@ -88,6 +93,18 @@ def test_real_questions_test_half_does_not_get_worse(services: Services) -> None
         UNANSWERABLE_CONFIDENT_TODAY, UNANSWERABLE_CONFIDENT_TARGET)
 
 
+def test_the_fresh_real_set_stays_at_its_first_run(services: Services) -> None:
+    """The cleanest figure: 80 new real questions, never tuned on. Worse fails."""
+    report = evaluate(services.search, load(FRESH))
+    print("\n" + report.line(f"{FRESH} (never tuned on)"))
+    assert report.red_flags_first == report.red_flags == 6
+    assert report.top3 / report.answerable >= min(FRESH_TOP3, TOP3_TARGET)
+    assert report.top1 / report.answerable >= min(FRESH_TOP1, TOP1_TARGET)
+    assert report.confident_wrong / report.unanswerable <= max(FRESH_UNANSWERABLE,
+                                                               UNANSWERABLE_CONFIDENT_TARGET)
+    assert report.offtopic_given / report.offtopic <= max(FRESH_OFFTOPIC, OFFTOPIC_GIVEN_TARGET)
+
+
 def test_the_projects_own_set_keeps_its_thresholds(services: Services) -> None:
     report = evaluate(services.search, load(MAIN))
     print("\n" + report.line(f"{MAIN} (tuned on)"))
@@ -101,7 +118,7 @@ def test_the_projects_own_set_keeps_its_thresholds(services: Services) -> None:
 def test_red_flags_are_never_missed(services: Services, name: str) -> None:
     questions = load(name)
     report = evaluate(services.search, questions)
-    assert report.red_flags >= 10
+    assert report.red_flags >= (6 if name == FRESH else 10)
     missed = [q.text for q in questions
               if q.urgent and not services.search.answer(q.text, MAX_RESULTS).urgent]
     assert missed == []

@@ -128,6 +128,16 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
     assert "/specialist" in view.html
 
 
+@pytest.mark.parametrize("query", [
+    "the tumour in his liver is 5 cm, can it be removed", "is fasting needed before a scan",
+    "my husband had a CT scan and they found spots on his liver, what happens next",
+    "can liver metastases from bowel cancer be cured", "Is fast charging bad?",
+])
+def test_what_the_guide_answers_is_not_sent_to_the_care_team(index: SearchIndex,
+                                                             query: str) -> None:
+    assert not index.answer(query).cannot_answer
+
+
 def test_a_word_of_the_story_is_not_a_question_for_the_care_team(index: SearchIndex) -> None:
     assert not index.answer("is a high AFP a sign of primary liver cancer").cannot_answer
     answer = index.answer("My dad has bowel cancer in his liver. He wants to change his diet. "

@@ -13,9 +13,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
+from bot.handlers.groups import in_group
 from bot.handlers.send import reply
 from bot.handlers.track import track
-from bot.search.conversation.route import SEARCH, Route, route
+from bot.search.conversation.route import ACKNOWLEDGEMENT, SEARCH, Route, route
 
 MAX_TOPICS = 3  # as many topics as the search shows
 
@@ -37,6 +38,10 @@ async def respond(update: Update, context: BotContext, words: str,
         await reply(update, views.crisis(decided.language))
     if decided.kind == SEARCH:
         return False
+    if decided.kind == ACKNOWLEDGEMENT:  # "ok", "haha": a group needs no reply; not counted
+        if not in_group(update):
+            await reply(update, views.small_talk(ACKNOWLEDGEMENT))
+        return True
     if decided.kind == "crisis":
         view = views.crisis(decided.language)
     elif decided.kind == "feelings":

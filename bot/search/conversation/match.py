@@ -8,6 +8,8 @@ A message and every example are cut into *units*: words for languages written wi
 - :func:`cover` (small talk): the whole message is made of examples and filler units, so
   "thanks a lot, that helped" is thanks but "thanks, what is AFP?" is a question.
 
+A few emoji (:data:`SIGN_EMOJI`: a knife, blood, pills, a gun, a rope, a coffin) are units too.
+
 Units are compared by :func:`same`: equal; or, for a word written with a final ``*``, any word
 that starts with it ("хоч*" matches "хочу", "хочется"); or one typo, counting a swap of two
 letters as one typo, in words of at least ``typo_from`` letters (two typos from ten letters).
@@ -30,8 +32,11 @@ TYPO_FROM = 4  # the usual word length from which one typo is forgiven
 TWO_TYPOS_FROM = 10  # ... and two
 MIN_GAP_UNITS = 3  # shorter examples must match without other units in between
 
-_WORD = re.compile(r"[^\W_]+")
-_EXAMPLE_WORD = re.compile(r"[^\W_]+\*?")  # examples may end a word with the wildcard
+# Emoji that may stand for a means of self-harm ("🔪🩸 again tonight") are units of their own, so
+# that the risk phrases can name them; every other emoji is dropped like punctuation.
+SIGN_EMOJI = "🔪🗡🩸💊🔫🪢⚰🪦☠"
+_WORD = re.compile(rf"[^\W_]+|[{SIGN_EMOJI}]")
+_EXAMPLE_WORD = re.compile(rf"[^\W_]+\*?|[{SIGN_EMOJI}]")  # examples may end a word with *
 _REPEATS = re.compile(r"(\w)\1+")
 _FOLD = str.maketrans({"'": None, "’": None, "`": None, "ё": "е"})
 

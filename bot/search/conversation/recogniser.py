@@ -12,16 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content.loader import ContentError
-from bot.search.conversation.match import Phrases, cover, without
+from bot.search.conversation.match import Phrases, cover, same, squeeze, without
 from bot.search.conversation.rules import CrisisReply, Rules, load_rules
 
 FILE = "conversation.yaml"
 MAX_SMALL_TALK = 24  # units; small talk is short (the longest example has 14)
+MAX_ACKNOWLEDGEMENT = 6  # units: "ok", "haha ok lol", "好的好的"
 FEELINGS_TYPO_FROM = 8  # "terrified", "devastated": long words only; "reading" is not "dreading"
 # The risk words are short and one letter from everyday ones ("dead" / "dear", "deal", "read";
 # "dying" / "doing"; "gone" / "done"): a typo is forgiven from six letters ("overdoes", "hopless").
 # Chosen on the dev half of tests/data/real_questions.yaml (README, "Conversation and safety").
 RISK_TYPO_FROM = 6
+# risk_together's parts are everyday words ("saving" / "having"): a typo only from eight letters.
+TOGETHER_TYPO_FROM = 8
 
 
 class Conversation:
@@ -34,6 +37,9 @@ class Conversation:
         self.default = default
         self._crisis = {lang: Phrases(r.crisis, r.gap) for lang, r in rules.items()}
         self._risk = {lang: Phrases(r.risk, r.gap, RISK_TYPO_FROM) for lang, r in rules.items()}
+        self._together = {
+            lang: tuple(tuple(Phrases(part, r.gap, TOGETHER_TYPO_FROM) for part in rule)
+                        for rule in r.risk_together) for lang, r in rules.items()}
         self._feelings = {lang: Phrases(r.feelings, r.gap, FEELINGS_TYPO_FROM)
                           for lang, r in rules.items()}
 
@@ -78,11 +84,14 @@ class Conversation:
         """Whether ``text`` mentions death, goodbyes or medicines (``language``'s risk list).
 
         Far broader than :meth:`is_crisis`, and meant to be: a person in crisis often says it in
-        other words. A false alarm costs one extra message; a miss may cost a life.
+        other words. A false alarm costs one extra message; a miss may cost a life. Also true
+        when every part of one ``risk_together`` rule is in the message.
         """
         rules = self.rules(language)
         message = without(rules.units(text), rules.crisis_except)
-        return self._risk[rules.language].found_in(message)
+        return self._risk[rules.language].found_in(message) or any(
+            all(part.found_in(message) for part in rule)
+            for rule in self._together[rules.language])
 
     def is_feelings(self, text: str, language: str) -> bool:
         """Whether ``text`` contains one of ``language``'s feelings phrases."""
@@ -96,3 +105,16 @@ class Conversation:
         if not message or len(message) > MAX_SMALL_TALK:
             return None
         return cover(message, rules.small_talk, rules.fillers)
+
+    def acknowledges(self, text: str, language: str) -> bool:
+        """Whether ``text`` only acknowledges ("ok", "haha", "lol", "👍"): nothing to answer.
+
+        Made of ``acknowledgements`` and fillers only, or of no words at all (emoji, "!!").
+        """
+        rules = self.rules(language)
+        message = rules.units(text)
+        if not message:
+            return bool(text.strip())
+        return len(message) <= MAX_ACKNOWLEDGEMENT and all(
+            squeeze(u) in rules.fillers or u in rules.fillers
+            or any(same(a, squeeze(u)) for a in rules.acknowledgements) for u in message)

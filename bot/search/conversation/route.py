@@ -6,6 +6,10 @@
 2. **urgent**: a red-flag symptom: the search reply, which puts the urgent advice first.
 3. **feelings**: fear, grief, guilt: a kind acknowledgement and who to talk to, then any topics.
 4. **small talk**: greeting, thanks, goodbye, "are you human?", "can I talk to someone?", "help".
+   A message that is small talk and nothing else gets no crisis contacts: a plain "goodbye" or
+   "再见" is not a warning sign ("this is the last one. bye x" is not only small talk).
+   A message that only acknowledges ("ok", "haha", "lol", "👍") gets a one-line reply in
+   private and none in a group: a family laughing at the bot's answer needs no reply from it.
 5. **search**: the topics that answer the question; or **no match**, the search's kind reply.
 
 The handler (:mod:`bot.handlers.conversation`) acts on the route; the search (steps 2 and 5) is
@@ -21,6 +25,7 @@ from bot.search.index import SearchIndex
 
 PRECEDENCE = ("crisis", "urgent", "feelings", "small_talk", "search", "no_match")
 SEARCH = "search"  # steps 2 and 5: the search handler answers (urgent first, or no match)
+ACKNOWLEDGEMENT = "ok"  # step 4 too: "ok", "haha", "👍": a short reply in private, none in groups
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ def route(text: str, language: str, conversation: Conversation, search: SearchIn
     if conversation.is_feelings(text, language):
         return Route("feelings", language, risk)
     small_talk = conversation.small_talk(text, language)
-    if small_talk is not None:
-        return Route(small_talk, language, risk)
+    if small_talk is not None:  # a whole message of small talk ("goodbye", "再见") is no warning
+        return Route(small_talk, language)
+    if not risk and conversation.acknowledges(text, language):
+        return Route(ACKNOWLEDGEMENT, language)
     return Route(SEARCH, language, risk)

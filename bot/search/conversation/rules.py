@@ -7,6 +7,7 @@ with the source of every contact in it. See ``content/en/conversation.yaml`` for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,8 @@ class Rules:
     characters: bool  # Chinese: units are characters
     gap: int
     fillers: frozenset[str]
+    # "ok", "haha", "lol": with fillers, a whole message that only acknowledges (no question)
+    acknowledgements: tuple[str, ...]
     small_talk: tuple[Example, ...]
     feelings: tuple[Units, ...]
     crisis: tuple[Units, ...]
@@ -56,6 +59,9 @@ class Rules:
     # Mentions of death, goodbyes or medicines that may mean a crisis said in other words: the
     # crisis contacts go above whatever else answers the message.
     risk: tuple[Units, ...]
+    # Warning signs said in everyday words, each part harmless alone: a message with a phrase of
+    # every part ("stop" + "quicker", "gave my" + "where im going") is read as the risk tier.
+    risk_together: tuple[tuple[tuple[Units, ...], ...], ...]
     crisis_reply: CrisisReply
 
     def units(self, text: str) -> Units:
@@ -92,6 +98,9 @@ def load_rules(path: Path) -> Rules:
         characters=characters,
         gap=_get(data, "gap", int, name),
         fillers=fillers,
+        acknowledgements=tuple(squeeze(u) for text in (
+            _strings(data, "acknowledgements", name) if "acknowledgements" in data else ())
+            for u in cut(text, "acknowledgements")),
         small_talk=examples,
         feelings=tuple(cut(t, "feelings") for t in _strings(data, "feelings", name)),
         crisis=tuple(cut(t, "crisis") for t in _strings(data, "crisis", name)),
@@ -99,8 +108,26 @@ def load_rules(path: Path) -> Rules:
             _strings(data, "crisis_except", name) if "crisis_except" in data else ())),
         risk=tuple(cut(t, "risk") for t in (
             _strings(data, "risk", name) if "risk" in data else ())),
+        risk_together=_together(data.get("risk_together", []), cut, name),
         crisis_reply=_crisis_reply(_get(data, "crisis_reply", dict, name), name),
     )
+
+
+def _together(data: Any, cut: Callable[[str, str], Units], name: str,
+              ) -> tuple[tuple[tuple[Units, ...], ...], ...]:
+    """``risk_together``: a list of rules, each ``{all: [[phrases], [phrases], ...]}``."""
+    if not isinstance(data, list):
+        raise ContentError(f"{name}: 'risk_together' must be a list of rules")
+    rules = []
+    for rule in data:
+        parts = rule.get("all") if isinstance(rule, dict) else None
+        if not isinstance(parts, list) or len(parts) < 2:
+            raise ContentError(f"{name}: each risk_together rule needs 'all' with two parts")
+        rules.append(tuple(
+            tuple(cut(t, "risk_together") for t in _strings({"risk_together": p},
+                                                              "risk_together", name))
+            for p in parts))
+    return tuple(rules)
 
 
 def _crisis_reply(data: dict[str, Any], name: str) -> CrisisReply:

@@ -50,7 +50,7 @@ class ConversationViews:
         self._helplines = _part(renderer, support, _heading(support, english_support))
         self._support_only = StaticKeyboard([[self._support_button()]])
         self._small_talk = {"help": help_view}
-        for kind in ("greeting", "thanks", "goodbye", *WITH_SUPPORT):
+        for kind in ("greeting", "thanks", "goodbye", "ok", *WITH_SUPPORT):
             html = renderer.render(f"conversation_{kind}", helplines=self._helplines)
             keyboard = (self._menu if kind in WITH_MENU
                         else self._support_only if kind in WITH_SUPPORT else None)
