@@ -115,8 +115,9 @@ class UsageLog(EventQueue):
         """Wait until everything queued so far is written; False if that took too long."""
         if self._task is None:
             return not (self._queue or self._unsaved_drops)
-        self._uniques_now = True
-        self._idle.clear()  # idle again once the people counted so far are shared too
+        if not self._task.done():  # idle again once the people counted so far are shared too
+            self._uniques_now = True
+            self._idle.clear()
         self._hurry.set()
         self._wake.set()
         try:
