@@ -1,7 +1,8 @@
 """Tune the search's field weights and confidence thresholds on the DEV half only.
 
 Prints the best settings found by a small grid search and their dev figures; it never reads the
-test half of ``tests/data/real_questions.yaml``. The chosen values are then written into
+test half of ``tests/data/real_questions.yaml`` or of ``tests/data/real_questions_fresh.yaml``
+(the dev halves of both are tuned on). The chosen values are then written into
 ``bot/search/fts.py`` (:class:`Weights`), ``bot/search/confidence.py`` (:class:`Calibration`)
 and ``bot/search/primary.py`` (:class:`Emphasis`) by hand. Run from the project folder::
 
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
-from benchmarks.search_quality import MAIN, REAL, Report, evaluate, load
+from benchmarks.search_quality import FRESH, MAIN, REAL, Report, evaluate, load
 from bot.config import Settings
 from bot.content.loader import load_content
 from bot.search.confidence import Calibration
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     del argv
     settings = Settings(token="")
     content = load_content(settings.content_dir)
-    dev = load(REAL, "dev")
+    dev = load(REAL, "dev") + load(FRESH, "dev")
     own = load(MAIN)
     words = settings.content_dir / "search.yaml"
     best: tuple[float, Weights, Calibration] | None = None
@@ -76,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             score, emphasis = tried_score, tried_emphasis
     index.primaries.emphasis = emphasis
     print(f"best objective {score:.3f}\n{weights}\n{calibration}\n{emphasis}")
-    print(evaluate(index, dev).line(f"{REAL} dev half"))
+    print(evaluate(index, dev).line(f"{REAL} and {FRESH} dev halves"))
     print(evaluate(index, own).line(MAIN))
     return 0
 

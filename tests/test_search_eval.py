@@ -31,15 +31,19 @@ UNANSWERABLE_CONFIDENT_TARGET, OFFTOPIC_GIVEN_TARGET = 0.25, 0.10
 # held at today's figures so that they cannot get worse; red flags and off-topic hold the target.
 # Today's figures are those of the grown test half (215 questions; 65 answerable, 28 the guide
 # cannot answer, 9 off-topic), measured once after the second round of tuning on the dev half
-# (on the first 139 questions' test half alone: top-1 27/40, top-3 33/40, unanswerable 6/18).
-TOP3_TODAY, TOP1_TODAY, UNANSWERABLE_CONFIDENT_TODAY = 52 / 65, 41 / 65, 10 / 28
+# (on the first 139 questions' test half alone: top-1 27/40, top-3 33/40, unanswerable 6/18),
+# and again after the fourth round (2026-12-02, tuned on both dev halves): top-1 41 -> 42/65,
+# unanswerable 10 -> 8/28, top-3 unchanged.
+TOP3_TODAY, TOP1_TODAY, UNANSWERABLE_CONFIDENT_TODAY = 52 / 65, 42 / 65, 8 / 28
 # The project's own set (questions.yaml), as before.
 MAIN_TOP3_MIN, MAIN_TOP1_MIN, MAIN_FALSE_MAX = 0.90, 0.75, 0.10
 # A fresh set of 80 real questions collected on 2026-12-02 by a colleague who never saw the
-# search's results (labels theirs), measured once on main at c608ab0 and never tuned on. Held at
-# that first run: top-1 34/55, top-3 42/55, unanswerable given a confident section 9/20,
-# off-topic given a section 2/5 (the target is 10 %: not met), red flags 6/6.
-FRESH_TOP3, FRESH_TOP1, FRESH_UNANSWERABLE, FRESH_OFFTOPIC = 42 / 55, 34 / 55, 9 / 20, 2 / 5
+# search's results (labels theirs), measured once, whole, on main at c608ab0 (top-1 34/55, top-3
+# 42/55, unanswerable given a confident section 9/20, off-topic 2/5), then split by the hash
+# rule; the fourth round tuned on its dev half. Its TEST half, never tuned on, is held at its
+# figures after that round (the same as at the first run): top-1 18/29, top-3 20/29,
+# unanswerable 4/9, off-topic 1/3 (the target is 10 %: not met), red flags 5/5.
+FRESH_TOP3, FRESH_TOP1, FRESH_UNANSWERABLE, FRESH_OFFTOPIC = 20 / 29, 18 / 29, 4 / 9, 1 / 3
 SETS = [MAIN, HOLDOUT, REAL, FRESH]
 
 
@@ -93,11 +97,11 @@ def test_real_questions_test_half_does_not_get_worse(services: Services) -> None
         UNANSWERABLE_CONFIDENT_TODAY, UNANSWERABLE_CONFIDENT_TARGET)
 
 
-def test_the_fresh_real_set_stays_at_its_first_run(services: Services) -> None:
-    """The cleanest figure: 80 new real questions, never tuned on. Worse fails."""
-    report = evaluate(services.search, load(FRESH))
-    print("\n" + report.line(f"{FRESH} (never tuned on)"))
-    assert report.red_flags_first == report.red_flags == 6
+def test_the_fresh_real_test_half_does_not_get_worse(services: Services) -> None:
+    """The cleanest figure: new real questions, never tuned on. Worse fails."""
+    report = evaluate(services.search, load(FRESH, "test"))
+    print("\n" + report.line(f"{FRESH} test half (never tuned on)"))
+    assert report.red_flags_first == report.red_flags == 5
     assert report.top3 / report.answerable >= min(FRESH_TOP3, TOP3_TARGET)
     assert report.top1 / report.answerable >= min(FRESH_TOP1, TOP1_TARGET)
     assert report.confident_wrong / report.unanswerable <= max(FRESH_UNANSWERABLE,

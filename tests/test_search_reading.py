@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from benchmarks.search_quality import HOLDOUT, MAIN, load
 from bot.content.loader import load_content
 from bot.context import Services
 from bot.search.fts import Fields, Ranker, Weights
@@ -114,6 +116,13 @@ def test_real_red_flags_still_count_around_a_negation(index: SearchIndex, query:
     "she has months at most. What will the next few months be like?",
     "his bilirubin is high, is that bad", "how much morphine can she have",
     "how many rounds of chemo will he need", "what is the life span with liver mets",
+    "should he cut out sugar now the cancer is in his liver",
+    "how many days in hospital after the liver operation",
+    "what is the recovery time after liver surgery",
+    "my scan says fatty liver, should I be worried",
+    "my wife has prostate cancer, what treatment is best",
+    "my dad has throat cancer and is very tired, what can we do",
+    "her ultrasound showed a hyperechoic spot in the liver, is it cancer",
 ])
 def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: Services,
                                                  query: str) -> None:
@@ -132,10 +141,52 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
     "the tumour in his liver is 5 cm, can it be removed", "is fasting needed before a scan",
     "my husband had a CT scan and they found spots on his liver, what happens next",
     "can liver metastases from bowel cancer be cured", "Is fast charging bad?",
+    "my dad's stomach cancer has spread to his liver, what treatment is there",
+    "melanoma with liver metastases, can they be removed",
+    "what does hypoechoic mean on a liver ultrasound",
 ])
 def test_what_the_guide_answers_is_not_sent_to_the_care_team(index: SearchIndex,
                                                              query: str) -> None:
     assert not index.answer(query).cannot_answer
+
+
+def test_a_care_team_rule_changes_only_the_replies_to_messages_it_matches(
+        index: SearchIndex, tmp_path: Path) -> None:
+    # Its words are known to the rules' lexicon only. When the ranking's lexicon knew them too,
+    # "cysts" stopped being read as "costs" (a word of the guide), and "reflexology" was kept
+    # among the words after the 64th of a long message (only those that begin like a known
+    # word are kept): the ranking of messages the rule never matched moved.
+    data = yaml.safe_load((CONTENT / "search.yaml").read_text(encoding="utf-8"))
+    data["cannot_answer"].append([["reflexology", "cysts"]])
+    words = tmp_path / "search.yaml"
+    words.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    more = SearchIndex.build(index.content, words)
+    long = " ".join(["the liver scan"] * 22 + ["reflexology"])
+    for text in ("simple cysts", long):
+        assert [t.word for t in more.lexicon.tokens(text)] == [
+            t.word for t in index.lexicon.tokens(text)]
+    assert "cysts" in [t.word for t in more.lexicon.rules.tokens("simple cysts")]
+    assert more.answer("is reflexology any good for liver cancer").cannot_answer
+    for question in load(MAIN) + load(HOLDOUT):
+        after = more.answer(question.text)
+        if not after.cannot_answer:
+            assert after == index.answer(question.text), question.text
+
+
+def test_a_message_is_read_once_when_the_rules_lexicon_would_read_it_alike(
+        index: SearchIndex) -> None:
+    # The rules' lexicon knows more words; a message of words both know alike is read once.
+    lexicon = index.lexicon
+    once = 0
+    for question in load(MAIN) + load(HOLDOUT):
+        if lexicon.reads_alike(question.text):
+            once += 1
+            assert read(lexicon, question.text, QUESTION_WORDS).tokens == read(
+                lexicon.rules, question.text, QUESTION_WORDS).tokens, question.text
+    assert once >= 50
+    assert lexicon.reads_alike("can the liver tumour be removed")
+    for text in ("what dosage should he take", "is sugar bad", "what dosge should he take"):
+        assert not lexicon.reads_alike(text), text  # words of the rules only, or a typo
 
 
 def test_a_word_of_the_story_is_not_a_question_for_the_care_team(index: SearchIndex) -> None:
@@ -206,3 +257,11 @@ def test_related_reading_for_a_care_team_question_must_share_a_rare_word(
     assert [m.ref for m in index.answer("how long has my dad got").matches] == [SPECIALIST_ID]
     refs = [m.ref for m in index.answer("what does my CEA of 6 mean").matches]
     assert refs == ["term:tumour_markers", SPECIALIST_ID]
+
+
+def test_a_subsection_that_all_but_ties_with_its_section_comes_first(
+        index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    query = "does bowel cancer go to the liver"
+    assert [m.ref for m in index.answer(query).matches][:2] == ["colorectal_why", "colorectal"]
+    monkeypatch.setattr("bot.search.index.SPECIFIC", 99.0)  # the rule off: the section first
+    assert [m.ref for m in index.answer(query).matches][:2] == ["colorectal", "colorectal_why"]

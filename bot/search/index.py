@@ -38,6 +38,7 @@ SPECIALIST_ID = "specialist"
 TERM_CUTOFF = 85  # rapidfuzz ratio for /glossary look-ups
 CANDIDATES = 20  # documents ranked per message, before the primary cancer and confidence
 RARE_SHARE = 0.1  # a word at most this share of documents use is rare
+SPECIFIC = 0.95  # a subsection scoring this share of its parent section's score comes first
 
 Kind = Literal["section", "term"]
 
@@ -98,6 +99,11 @@ class SearchIndex:
         self._urgent = UrgentRules.build(rules, search_words.urgent, search_words.negations,
                                          search_words.not_urgent, search_words.negation_ends)
         self._cannot = UrgentRules.build(rules, search_words.cannot_answer)
+        # Another cancer named, and nothing of the liver or of spread: not this guide's subject.
+        self._elsewhere = UrgentRules.build(rules, [[search_words.other_cancers]] if
+                                            search_words.other_cancers else [])
+        self._subject = UrgentRules.build(rules, [[search_words.subject]] if
+                                          search_words.subject else [])
         self._names: list[str] = []
         self._name_keys: list[str] = []
         for term in content.terms.values():
@@ -146,10 +152,12 @@ class SearchIndex:
         message = read(self.lexicon, query, self._questions, self._asking)
         ranked = self.primaries.reweigh([t.stem for t in message.tokens], self._ranker.rank(
             message.stems, CANDIDATES) if limit > 0 else [])
+        ranked = self._specific_first(ranked)
         verdict = judge(self.calibration, self._ranker, message.stems, ranked)
-        tokens = message.tokens if self.lexicon.rules is self.lexicon else read(
+        tokens = message.tokens if self.lexicon.reads_alike(query) else read(
             self.lexicon.rules, query, self._questions).tokens
-        cannot = self._cannot.match(tokens)
+        cannot = self._cannot.match(tokens) or (
+            self._elsewhere.match(tokens) and not self._subject.match(tokens))
         shown = [(row, score) for row, score in verdict.shown[:1]
                  if self._shares_a_rare_word(row, message.stems)] if cannot else verdict.shown
         matches = [Match(*self._keys[row], round(score, 4)) for row, score in shown]
@@ -161,6 +169,18 @@ class SearchIndex:
             matches = [Match("section", URGENT_ID, 1.0), *rest]
         return Answer(urgent, tuple(matches[:max(limit, 0)]), cannot,
                       verdict.best_first and not cannot and not urgent, verdict.confidence)
+
+    def _specific_first(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """A subsection first when it all but ties with the section it is under: it says the
+        same more precisely ("Why bowel cancer often spreads to the liver" under Bowel cancer)."""
+        if len(ranked) < 2:
+            return ranked
+        (top, best), (next_row, second) = ranked[0], ranked[1]
+        (kind, key), (next_kind, next_key) = self._keys[top], self._keys[next_row]
+        if (kind == next_kind == "section" and second >= SPECIFIC * best
+                and self.content.sections[next_key].parent == key):
+            return [(next_row, best), (top, second), *ranked[2:]]
+        return ranked
 
     def _shares_a_rare_word(self, row: int, stems: Sequence[tuple[str, int]]) -> bool:
         """Whether a document has a word of the message that few documents use (related

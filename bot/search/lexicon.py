@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,8 @@ class SearchWords:
     question_words: frozenset[str] = frozenset()  # a sentence starting with one asks
     derived_endings: tuple[str, ...] = ()  # "ment": "treatment" is of the family of "treat"
     primaries: tuple[tuple[str, tuple[str, ...]], ...] = ()  # section id -> words naming it
+    other_cancers: tuple[str, ...] = ()  # cancers the guide is not about ("throat cancer") ...
+    subject: tuple[str, ...] = ()  # ... when the message has none of these (liver, spread)
 
     def texts(self) -> list[str]:
         """Every word listed, so that the lexicon knows them all."""
@@ -67,6 +69,7 @@ class SearchWords:
         out += [" ".join(words) for words in self.same_as.values()]
         out += [phrase for rules in (self.urgent, self.cannot_answer) for rule in rules
                 for group in rule for phrase in group]
+        out += [*self.other_cancers, *self.subject]
         return out + [word for _, named in self.primaries for word in named]
 
 
@@ -135,6 +138,8 @@ def load_search_words(path: Path) -> SearchWords:
         derived_endings=shapes.strings(path, data, "derived_endings"),
         primaries=tuple((k, shapes.strings(path, data["primaries"], k))
                         for k in shapes.mapping(path, data, "primaries")),
+        other_cancers=shapes.strings(path, data, "other_cancers"),
+        subject=shapes.strings(path, data, "subject"),
     )
 
 
@@ -142,9 +147,10 @@ class Lexicon:
     """Turns text into stemmed tokens, fixing spelling towards the words it knows."""
 
     def __init__(self, search_words: SearchWords, texts: Iterable[str],
-                 mode: str = "stem:english") -> None:
+                 mode: str = "stem:english", *, rules_apart: bool = True) -> None:
         """``mode``: ``stem:<snowball language>``; ``bigrams`` or ``segment`` (Chinese, jieba) for
-        text without spaces."""
+        text without spaces. ``rules_apart``: the care-team rules' words are known only to
+        :attr:`rules`, not to the ranking's spelling fixes (see below)."""
         self._words = words
         self._bigrams = mode == "bigrams"
         if self._bigrams:
@@ -161,6 +167,16 @@ class Lexicon:
             self._words = lambda text: segmenter.words(words(text))
             # ... while the rules, written and measured as character pairs, keep reading pairs.
             self.rules = Lexicon(search_words, texts, "bigrams")
+        elif rules_apart and (search_words.cannot_answer or search_words.other_cancers):
+            # The care-team rules name what the guide does not cover: if the ranking knew
+            # their words, every rule added would move the ranking of messages it never
+            # matches (a word corrected towards a rule word, a word after the 64th kept for
+            # beginning like one). The rules read messages with a lexicon that knows their
+            # words; the ranking's knows the guide's and the other rules'.
+            texts = list(texts)
+            self.rules = Lexicon(search_words, texts, mode, rules_apart=False)
+            search_words = replace(search_words, cannot_answer=(), other_cancers=())
+        self._alike: frozenset[str] = frozenset()  # words both lexicons read alike
         self._stemmer = snowballstemmer.stemmer(
             mode.removeprefix("stem:") if mode.startswith("stem:") else "english")
         self._stop = search_words.stopwords
@@ -186,6 +202,15 @@ class Lexicon:
             if len(word) >= MIN_FIX and word.isalpha():
                 buckets.setdefault(word[0], []).append(word)
         self._buckets = buckets
+        other = self.rules
+        if other is not self and other._words is words and other._stop_stems == self._stop_stems:
+            same = {w for w, stem in self._stems.items() if other._stems.get(w) == stem}
+            self._alike = frozenset(w for w in same if set(self._same.get(w, ())) <= same)
+
+    def reads_alike(self, text: str) -> bool:
+        """Whether :attr:`rules` reads ``text`` as this lexicon does: every word is one both
+        know alike (no spelling fix, no join, the same stem), so most messages are read once."""
+        return self.rules is self or all(w in self._alike for w in self._words(text))
 
     def tokens(self, text: str) -> list[Token]:
         """The tokens of ``text``, spelling fixed and same-as words replaced.
@@ -237,10 +262,7 @@ class Lexicon:
         return best
 
     def _expand(self, items: list[str]) -> list[str]:
-        out: list[str] = []
-        for word in items:
-            out.extend(self._same.get(word, (word,)))
-        return out
+        return [w for word in items for w in self._same.get(word, (word,))]
 
     def _fix(self, items: list[str], memo: dict[str, str]) -> list[str]:
         """Join words split by mistake ("feto protien"), then correct unknown words."""
