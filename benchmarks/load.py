@@ -240,7 +240,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     hook.add_argument("--mode", choices=("polling", "webhook"), default="polling",
                       help="webhook: polling against 1 and 2 webhook workers on PostgreSQL + "
                            "Redis, fed by a Telegram-like sender (the figures of issue 13); its "
-                           "defaults: --updates 2000 --rate 200 --rtt-ms 50 --repeat 1")
+                           "defaults: --updates 1000 --rate 200 --rtt-ms 50 --repeat 3")
     hook.add_argument("--rate-updates", type=int, default=2000,
                       help="updates of the run at --rate (webhook mode)")
     hook.add_argument("--max-connections", type=int, default=40,
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
 
         given = argv if argv is not None else sys.argv
         defaults = {"--rate": ("rate", 200.0), "--rtt-ms": ("rtt_ms", 50.0),
-                    "--repeat": ("repeat", 1), "--updates": ("updates", 2000)}
+                    "--repeat": ("repeat", 3), "--updates": ("updates", 1000)}
         for option, (name, value) in defaults.items():  # webhook mode's own defaults
             if not any(a == option or a.startswith(option + "=") for a in given):
                 setattr(args, name, value)

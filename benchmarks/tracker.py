@@ -163,6 +163,9 @@ def summary(entries: list[Entry], start: float, end: float) -> dict[str, Any]:
         by_kind[e.kind][0] += 1
         by_kind[e.kind][1] += e.first is not None
     p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
+    behind = queued_behind(entries)
+    alone = percentile([lat for lat, late in zip(latencies, behind, strict=True) if not late],
+                       0.99)
     return {
         "released": len(entries),
         "answered": len(answered),
@@ -173,8 +176,28 @@ def summary(entries: list[Entry], start: float, end: float) -> dict[str, Any]:
         "updates_per_s": round(len(answered) / duration, 2),
         "p50_ms": None if math.isinf(p50) or math.isnan(p50) else round(p50 * 1000, 2),
         "p99_ms": None if math.isinf(p99) or math.isnan(p99) else round(p99 * 1000, 2),
+        "behind": sum(behind),
+        "p99_alone_ms": None if math.isinf(alone) or math.isnan(alone) else round(alone * 1000,
+                                                                                  2),
         "by_kind": {kind: {"released": n, "answered": a} for kind, (n, a) in by_kind.items()},
     }
+
+
+def queued_behind(entries: list[Entry]) -> list[bool]:
+    """For each entry counted in the latencies: released while an earlier update of its chat was
+    still unanswered (so it waited for that one, in Telegram's queue or on the chat's lock)."""
+    busy_until: dict[int, float] = {}
+    behind = []
+    for entry in entries:
+        if not (entry.expected or entry.first is not None):
+            continue
+        end = math.inf if entry.last is None else entry.last
+        if entry.chat is None:
+            behind.append(False)
+            continue
+        behind.append(entry.released < busy_until.get(entry.chat, -math.inf))
+        busy_until[entry.chat] = max(end, busy_until.get(entry.chat, -math.inf))
+    return behind
 
 
 def out_of_order(entries: list[Entry]) -> int:

@@ -33,17 +33,24 @@ def test_soak_smoke_run_loses_nothing(capsys: pytest.CaptureFixture[str]) -> Non
 
 @pytest.mark.services
 def test_webhook_load_benchmark_smoke_run(capsys: pytest.CaptureFixture[str]) -> None:
-    """Polling, and 2 webhook workers on real PostgreSQL and Redis at a rate, a few updates."""
+    """Polling, and 2 webhook workers on real PostgreSQL and Redis at a rate, a few updates, in
+    two rounds (the second in reverse order), judged on the figures of each round."""
     from benchmarks.load import main as load
 
     assert load(["--mode", "webhook", "--updates", "120", "--rate-updates", "60", "--rate", "30",
-                 "--only", "polling", "--only", "webhook, 2 workers, offered", "--json"]) == 0
+                 "--repeat", "2", "--only", "polling", "--only", "webhook, 2 workers, offered",
+                 "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["totals"]) == {"polling", "webhook, 2 workers, offered"}
-    assert report["totals"]["polling"]["answered"] == 120
+    assert report["totals"]["polling"]["answered"] == 2 * 120
     offered = report["totals"]["webhook, 2 workers, offered"]
-    assert offered["answered"] == offered["released"] == 60
+    assert offered["answered"] == offered["released"] == 2 * 60
     assert offered["cut_off"] == 0
+    assert [r["p99_ms_offered"] for r in report["rounds"]] == [
+        f["p99_ms"] for f in report["runs"]["webhook, 2 workers, offered"]]
+    p99 = next(t for t in report["targets"] if t["target"].startswith("p99"))
+    assert p99["per_round"] == [r["p99_ms_offered"] for r in report["rounds"]]
+    assert p99["value"] == report["figures"]["p99_ms_offered"] == sum(p99["per_round"]) / 2
     run = report["runs"]["webhook, 2 workers, offered"][0]
     assert run["processes"] == 3  # the supervisor and its 2 workers, their CPU summed
     assert run["cpu_ms_per_update"] > 0

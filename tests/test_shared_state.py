@@ -178,6 +178,69 @@ async def test_the_claim_takes_the_chats_lock_and_done_releases_it(redis_url: st
         await asyncio.gather(one.close(), two.close())
 
 
+async def calls(state: SharedState, command: str) -> int:
+    """How many times Redis has run ``command`` so far (on its own or in scripts)."""
+    stats = await state.redis.info("commandstats")
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+async def test_a_chat_held_on_the_same_worker_is_waited_for_without_polling(
+        redis_url: str) -> None:
+    """A tap waiting for a message of its chat on the same worker starts when that one is done,
+    without asking Redis over and over meanwhile."""
+    one, two = await two_workers(redis_url)
+    try:
+        first = SharedDelivery(one)
+        assert await first.claim(50, 4343) == NEW  # the message holds the chat
+        before = await calls(one, "set")
+        waiting = asyncio.create_task(hold(first.lock(4343)))  # the tap, on the same worker
+        await asyncio.sleep(0.5)
+        assert not waiting.done()
+        assert await calls(one, "set") - before == 1  # one look, then a wait in memory
+        await first.done(50)
+        await asyncio.wait_for(waiting, 0.5)
+        assert not await one.redis.exists(one.key("lock", await one.chat_token(4343)))
+    finally:
+        await asyncio.gather(one.close(), two.close())
+
+
+async def test_the_claim_reads_the_pauses_so_a_send_need_not_ask_again(redis_url: str) -> None:
+    """The claim's script reads the chat's pause with its lock: the update's sends ask Redis no
+    more, yet wait out a pause another worker's 429 set; after done() a send asks again."""
+    one, two = await two_workers(redis_url)
+    try:
+        first, limiter, other = SharedDelivery(one), SharedRateLimiter(one), SharedRateLimiter(two)
+        sent: list[tuple[int, float]] = []
+        floods: list[int] = []
+
+        async def call(chat_id: int) -> bool:
+            if chat_id == 5151 and not floods:
+                floods.append(chat_id)
+                raise RetryAfter(timedelta(seconds=1))
+            sent.append((chat_id, time.monotonic()))
+            return True
+
+        assert await first.claim(30, 4242) == NEW  # locked, and no pause on 4242
+        before = await calls(one, "pttl")
+        assert await send(limiter, call, 4242) is True
+        assert await send(limiter, call, 4242) is True
+        assert await calls(one, "pttl") == before  # both sends went without asking Redis
+        await first.done(30)
+        assert await send(limiter, call, 4242) is True  # the chat is no longer held: ask
+        assert await calls(one, "pttl") == before + 1
+
+        start = time.monotonic()
+        flooded = asyncio.create_task(send(other, call, 5151))  # a 429 on worker two
+        await asyncio.sleep(0.1)
+        assert await first.claim(31, 5151) == NEW  # worker one's claim reads that pause
+        assert await send(limiter, call, 5151) is True
+        await flooded
+        assert [at - start >= 1.0 for chat, at in sent if chat == 5151] == [True, True]
+        await first.done(31)
+    finally:
+        await asyncio.gather(one.close(), two.close())
+
+
 async def test_a_repeat_is_found_by_the_other_worker(redis_url: str) -> None:
     one, two = await two_workers(redis_url)
     try:
@@ -241,3 +304,28 @@ async def test_people_are_counted_once_across_workers_and_the_day_closed_into_th
         for log in logs:
             await log.close()
         await asyncio.gather(*(state.close() for state in states))
+
+
+async def test_people_reach_the_shared_count_once_a_second_and_at_every_flush(
+        redis_url: str, database_url: str) -> None:
+    """A webhook worker writes its usage after every update; the people it counted go to Redis
+    at most once a second (not one more round trip per write), and at once when flushed."""
+    state = SharedState(redis_url)
+    await state.start()
+    log = UsageLog(PostgresStore(database_url), linger=0)
+    log.uniques = SharedUniques(state)
+    await log.start()
+    try:
+        before = await calls(state, "pfadd")
+        for person in range(1, 11):  # ten updates, each written before it is answered
+            log.record("command", "breast", chat_type="private", language="en",
+                       user_id=person)
+            assert await log.settle()
+        assert log.written == 10
+        assert await calls(state, "pfadd") - before <= 1  # (1 if that took over a second)
+        report = await log.report(1)  # flushes: the people counted so far are added now
+        assert abs(report.people[-1] - 10) <= 1
+        assert await calls(state, "pfadd") - before <= 2
+    finally:
+        await log.close()
+        await state.close()

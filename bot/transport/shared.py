@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from bot.transport.delivery import BUSY, DONE, NEW
+from bot.transport.pauses import CHAT_TRUST, NO_CHAT, NONE_TRUST, KnownPauses
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +40,22 @@ CLAIM_TTL = 60  # an update claim outlives any handling (the webhook answers wit
 DONE_TTL = 24 * 3600  # Telegram gives up on an update well within a day
 LOCK_TTL_MS = 5000  # the per-chat lock: longer than any one update takes, short if one dies
 LOCK_WAIT = 5.0  # after this long a worker handles the update anyway (order over silence)
+LOCK_POLL = 0.02  # seconds at most between looks at a chat's lock another worker holds
 
-# Claim an update for this worker unless it is done, or held by a worker that is still alive;
-# when a chat's lock is named (KEYS[2]), try to take it in the same round trip ('locked').
+# Claim an update (KEYS[1]) for this worker unless it is done, or held by a worker that is still
+# alive, and read the pause of calls naming no chat (KEYS[2]); when a chat's lock is named
+# (KEYS[3]), try to take it in the same round trip ('locked') and then read its pause (KEYS[4]).
+# Returns {verdict, no-chat PTTL[, chat PTTL]}, so the first sends need not ask (.pauses).
 _CLAIM = """
 local v = redis.call('GET', KEYS[1])
-if v == 'done' then return 'done' end
-if v and (v == ARGV[1] or redis.call('EXISTS', ARGV[3] .. v) == 1) then return 'busy' end
+if v == 'done' then return {'done'} end
+if v and (v == ARGV[1] or redis.call('EXISTS', ARGV[3] .. v) == 1) then return {'busy'} end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-if KEYS[2] and redis.call('SET', KEYS[2], ARGV[4], 'NX', 'PX', ARGV[5]) then return 'locked' end
-return 'new'
+local none = redis.call('PTTL', KEYS[2])
+if KEYS[3] and redis.call('SET', KEYS[3], ARGV[4], 'NX', 'PX', ARGV[5]) then
+  return {'locked', none, redis.call('PTTL', KEYS[4])}
+end
+return {'new', none}
 """
 # Mark the update done (KEYS[1]) and release the chat's lock (KEYS[2]) if it is still ours.
 _DONE = """
@@ -73,6 +80,7 @@ class SharedState:
         self.clock = clock  # the UTC time that says which day's key names chats
         self.worker = secrets.token_hex(8)  # random per process: says nothing about anyone
         self._day_keys: dict[date, bytes] = {}
+        self.pauses = KnownPauses()  # what the last claims read of the flood pauses
         self._heartbeat: asyncio.Task[None] | None = None
 
     def key(self, *parts: object) -> str:
@@ -158,7 +166,8 @@ class SharedDelivery:
     """:class:`bot.transport.delivery.Delivery` in Redis, for several workers.
 
     Two round trips per update in the usual case: :meth:`claim` takes the update and its chat's
-    lock in one Lua script, :meth:`done` marks it handled and releases the lock in another.
+    lock in one Lua script (and reads the flood pauses its first sends would ask for, see
+    :mod:`bot.transport.pauses`), :meth:`done` marks it handled and releases the lock in another.
     """
 
     def __init__(self, state: SharedState) -> None:
@@ -166,36 +175,57 @@ class SharedDelivery:
         self._claim = state.redis.register_script(_CLAIM)
         self._done = state.redis.register_script(_DONE)
         self._unlock = state.redis.register_script(_UNLOCK)
-        self._held: dict[int, tuple[str, str]] = {}  # update id -> (lock key, our value)
+        self._held: dict[int, tuple[str, str, str]] = {}  # update id -> (lock key, our value,
+        # the chat's token if its pause was noted with the lock)
+        self._mine: dict[str, asyncio.Event] = {}  # locks held here -> set when let go
 
     async def claim(self, update_id: int, chat: int | None = None) -> str:
         """Take the update unless it is done or a live worker has it (and, if it can, the
-        ``chat``'s lock for it, which :meth:`done` releases)."""
+        ``chat``'s lock for it, which :meth:`done` releases); note the pauses it read."""
         state = self.state
-        keys = [state.key("update", update_id)]
-        me = secrets.token_hex(8)
+        keys = [state.key("update", update_id), state.key("pause", NO_CHAT)]
+        me, token = secrets.token_hex(8), ""
         if chat is not None:
-            keys.append(state.key("lock", await state.chat_token(chat)))
-        verdict = await self._claim(keys=keys, args=[
+            token = await state.chat_token(chat)
+            keys += [state.key("lock", token), state.key("pause", token)]
+        reply = await self._claim(keys=keys, args=[
             state.worker, CLAIM_TTL, state.key("alive", ""), me, LOCK_TTL_MS])
-        verdict = verdict.decode() if isinstance(verdict, bytes) else str(verdict)
+        verdict = _text(reply[0])
+        if len(reply) > 1:
+            state.pauses.note(NO_CHAT, int(reply[1]), NONE_TRUST)
         if verdict == "locked":
-            self._held[update_id] = (keys[1], me)
+            self._held[update_id] = (keys[2], me, token)
+            self._mine[keys[2]] = asyncio.Event()
+            state.pauses.note(token, int(reply[2]), CHAT_TRUST)
         return {"done": DONE, "busy": BUSY}.get(verdict, NEW)
 
     async def done(self, update_id: int) -> None:
         """Remember for a day that the update was handled; release its chat's lock."""
         state = self.state
-        name, me = self._held.pop(update_id, ("", ""))
+        name, me, token = self._held.pop(update_id, ("", "", ""))
+        if token:
+            state.pauses.forget(token)  # another worker may have the chat from now on
         keys = [state.key("update", update_id)] + ([name] if name else [])
-        await self._done(keys=keys, args=[DONE_TTL, me])
+        try:
+            await self._done(keys=keys, args=[DONE_TTL, me])
+        finally:
+            self._let_go(name)
+
+    def _let_go(self, name: str) -> None:
+        """Wake this worker's updates waiting for the chat's lock ``name`` (now free)."""
+        released = self._mine.pop(name, None)
+        if released is not None:
+            released.set()
 
     @contextlib.asynccontextmanager
     async def lock(self, chat: int | None, update_id: int | None = None) -> AsyncIterator[None]:
         """Hold the chat across workers for one update (at most ``LOCK_WAIT`` of waiting).
 
         With ``update_id`` the lock is the update's: taken by :meth:`claim` if it was free then
-        (no wait here), and released by :meth:`done`, once the update's usage is written.
+        (no wait here), and released by :meth:`done`, once the update's usage is written. If an
+        update of this worker holds it, the wait ends the moment that one lets go; if another
+        worker does, the lock is looked at again every few milliseconds (at most
+        :data:`LOCK_POLL`).
         """
         if chat is None or (update_id is not None and update_id in self._held):
             yield
@@ -209,10 +239,17 @@ class SharedDelivery:
             if loop.time() > give_up:
                 log.warning("per-chat lock still held after %.0f s; handling anyway", LOCK_WAIT)
                 break
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.1)
+            released = self._mine.get(name)
+            if released is None:  # another worker's
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LOCK_POLL)
+                continue
+            with contextlib.suppress(TimeoutError):  # ours: until it is let go
+                async with asyncio.timeout(give_up - loop.time()):
+                    await released.wait()
+        self._mine.setdefault(name, asyncio.Event())
         if update_id is not None:
-            self._held[update_id] = (name, me)
+            self._held[update_id] = (name, me, "")
             yield
             return
         try:
@@ -220,6 +257,7 @@ class SharedDelivery:
         finally:
             with contextlib.suppress(RedisError, OSError):
                 await self._unlock(keys=[name], args=[me])
+            self._let_go(name)
 
     async def ready(self) -> bool:
         """Redis answers."""

@@ -2,12 +2,13 @@
 
 A ``429`` pauses only the chat it concerns, for every worker: ``pause:{chat}`` is set with the
 ``retry_after`` as its time to live (a longer pause is never shortened), and each worker waits
-it out before calling the Bot API for that chat. A group's 20 messages a minute are counted
-across workers in ``group:{chat}``, a sorted set of the last minute's sends kept by one Lua
-script on Redis's clock, so two workers can never both take the 20th slot. Chats are named by
-their day token, never their id; a pause or a minute that runs past midnight is written under
-the next day's token too. If Redis fails, the call goes ahead (Telegram's own 429 is
-the backstop).
+it out before calling the Bot API for that chat (it looks before each call, unless the claim of
+the update it handles has just read the pause: :mod:`bot.transport.pauses`). A group's 20
+messages a minute are counted across workers in ``group:{chat}``, a sorted set of the last
+minute's sends kept by one Lua script on Redis's clock, so two workers can never both take the
+20th slot. Chats are named by their day token, never their id; a pause or a minute that runs
+past midnight is written under the next day's token too. If Redis fails, the call goes ahead
+(Telegram's own 429 is the backstop).
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from redis.exceptions import RedisError
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.transport.pauses import NO_CHAT
 from bot.transport.ratelimit import JSON, _chat_key, _is_group, _seconds
 from bot.transport.shared import SharedState
 
 log = logging.getLogger(__name__)
 
 SLOT_WINDOW = 60  # seconds: a group's 20 messages a minute
-NO_CHAT = "none"  # calls that name no chat (callback and inline answers) share one pause
 # KEYS[1] the chat's pause, KEYS[2] the group's set (KEYS[3] tomorrow's, near midnight); ARGV:
 # window seconds, limit, a unique member. Returns 0 (a slot taken), or the seconds to wait: the
 # pause's, or until the oldest of the minute's sends leaves it. One round trip for both checks.
@@ -110,6 +111,7 @@ class SharedRateLimiter(BaseRateLimiter[int]):
                 seconds = _seconds(exc) + 0.1
                 log.info("flood control on %s: this chat waits %.1f s (all workers)", endpoint,
                          seconds)
+                self.state.pauses.forget(token)  # from now on ask Redis
                 await self._pause(await self._tokens(chat, token, seconds), seconds)
         raise AssertionError("unreachable")  # the loop returns or raises
 
@@ -139,6 +141,12 @@ class SharedRateLimiter(BaseRateLimiter[int]):
             await asyncio.sleep(seconds)
 
     async def _wait_while_paused(self, token: str) -> None:
+        known = self.state.pauses.wait(token)  # as this update's claim read it, still true
+        if known == 0:
+            return
+        if known is not None:  # paused: wait that out, then ask (another 429 may move it)
+            await asyncio.sleep(known)
+            self.state.pauses.forget(token)
         name = self.state.key("pause", token)
         while True:
             try:

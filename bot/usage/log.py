@@ -52,6 +52,7 @@ class UsageLog(EventQueue):
         self.busy_timeout = busy_timeout
         self.max_backoff = max_backoff
         self.linger = linger  # how long the writer lets events gather into one transaction
+        self._uniques_now = False  # a flush or the close: share the people counted at once
         self.shutdown_grace = shutdown_grace
         self.report_wait = report_wait  # how long /stats waits for queued events to be written
         self._progress = asyncio.Event()  # replaced after each write; waiters hold the old one
@@ -94,6 +95,7 @@ class UsageLog(EventQueue):
         if self._task is None and (self._queue or self._unsaved_drops):
             await self.start()
         self.closed = True
+        self._uniques_now = True
         self._deadline = asyncio.get_running_loop().time() + self.shutdown_grace
         self._stopping.set()
         self._hurry.set()
@@ -113,6 +115,9 @@ class UsageLog(EventQueue):
         """Wait until everything queued so far is written; False if that took too long."""
         if self._task is None:
             return not (self._queue or self._unsaved_drops)
+        if not self._task.done():  # idle again once the people counted so far are shared too
+            self._uniques_now = True
+            self._idle.clear()
         self._hurry.set()
         self._wake.set()
         try:
@@ -127,17 +132,17 @@ class UsageLog(EventQueue):
         A webhook worker calls this before answering Telegram, so an update it has answered is
         counted even if the worker dies a moment later.
         """
-        target, loop = self.queued, asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (self.written < target and not self._failing and self._task is not None
-               and not self._task.done()):  # a failing database: answer, don't wait on it
-            progress = self._progress
-            self._hurry.set()
-            self._wake.set()
-            try:
-                await asyncio.wait_for(progress.wait(), deadline - loop.time())
-            except TimeoutError:
-                return False
+        target = self.queued
+        try:
+            async with asyncio.timeout(timeout):  # (not wait_for: no task per update)
+                while (self.written < target and not self._failing and self._task is not None
+                       and not self._task.done()):  # a failing database: answer, don't wait
+                    progress = self._progress
+                    self._hurry.set()
+                    self._wake.set()
+                    await progress.wait()
+        except TimeoutError:
+            return False
         return self.written >= target
 
     @property
@@ -179,6 +184,9 @@ class UsageLog(EventQueue):
     async def _run(self) -> None:
         while True:
             if not (self._queue or self._pending or self._unsaved_drops):
+                if self._uniques_now:
+                    self._uniques_now = False
+                    await self._share_uniques(self.clock().date(), due=True)
                 self._idle.set()
                 self._hurry.clear()
                 if self._stopping.is_set():
@@ -230,12 +238,7 @@ class UsageLog(EventQueue):
         """Rotate the unique-user key at midnight; roll old hours up into days, once a day."""
         today = self.clock().date()
         self.uniques.rotate(today)
-        if isinstance(self.uniques, SharedUniques):
-            try:
-                await self.uniques.sync(today, self.store)
-            except Exception as exc:  # Redis or the database: counted again on the next write
-                log.warning("usage log: shared unique count not updated (%s)",
-                            usagedb.describe(exc))
+        await self._share_uniques(today)
         if self._rolled_up == today or not self.store.connected:
             return
         try:
@@ -247,6 +250,14 @@ class UsageLog(EventQueue):
         self._rolled_up = today
         if removed:
             log.info("usage log: rolled %d hourly rows up into daily totals", removed)
+
+    async def _share_uniques(self, today: date, *, due: bool = False) -> None:
+        if isinstance(self.uniques, SharedUniques):
+            try:
+                await self.uniques.sync(today, self.store, due=due)
+            except Exception as exc:  # Redis or the database: counted again on the next write
+                log.warning("usage log: shared unique count not updated (%s)",
+                            usagedb.describe(exc))
 
     async def _linger(self) -> None:
         """Let a burst of events gather, so that they share one transaction."""

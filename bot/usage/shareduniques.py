@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from datetime import date, timedelta
 from typing import Protocol
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 100_000  # hashes waiting for the next write; beyond, people go uncounted
 KEEP_DAYS = 3  # an unclosed sketch (no worker ran after midnight) expires after this
+SYNC_EVERY = 1.0  # seconds; a worker killed in between leaves that second's people uncounted
 
 
 class PeopleStore(Protocol):
@@ -34,9 +36,11 @@ class PeopleStore(Protocol):
 class SharedUniques:
     """Used by the usage log in place of :class:`bot.usage.uniques.DailyUniques`."""
 
-    def __init__(self, state: SharedState) -> None:
+    def __init__(self, state: SharedState, every: float = SYNC_EVERY) -> None:
         self.state = state
+        self.every = every
         self.day: date | None = None
+        self._due = 0.0  # (monotonic) the next sync that is not asked for
         self._key = b""
         self._pending: list[tuple[date, bytes]] = []
 
@@ -51,8 +55,14 @@ class SharedUniques:
             self._pending.append((day, digest))
         return False
 
-    async def sync(self, today: date, store: PeopleStore) -> None:
-        """Take today's key, add the queued hashes, and close the days before today."""
+    async def sync(self, today: date, store: PeopleStore, *, due: bool = False) -> None:
+        """Take today's key, add the queued hashes, and close the days before today: when the
+        day changes, then every ``every`` seconds at most (the usage log asks after each write,
+        once per webhook update or so), and whenever ``due`` (a flush, the close)."""
+        now = time.monotonic()
+        if not due and self.day == today and now < self._due:
+            return
+        self._due = now + self.every
         if self.day != today:
             self._key = await self.state.day_key(today)
             self.day = today
