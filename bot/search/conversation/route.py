@@ -53,12 +53,12 @@ def route(text: str, language: str, conversation: Conversation, search: SearchIn
     small_talk = conversation.small_talk(text, language)
     if small_talk is not None:  # a whole message of small talk ("goodbye", "再见") is no warning
         return Route(small_talk, language)
-    if not risk:  # small talk with a little context that asks nothing ("hello, first time here")
-        in_context = conversation.small_talk_in_context(
-            text, language, lambda rest: search.find_term(rest) is not None
-            or search.is_urgent(rest))
-        if in_context is not None:
-            return Route(in_context, language)
-    if not risk and conversation.acknowledges(text, language):
+    if risk:  # a risk word beside anything else: the search's answer, the contacts first
+        return Route(SEARCH, language, risk)
+    in_context = conversation.small_talk_in_context(  # "hello, first time here": asks nothing
+        text, language, lambda rest: search.find_term(rest) is not None or search.is_urgent(rest))
+    if in_context is not None:
+        return Route(in_context, language)
+    if conversation.acknowledges(text, language):
         return Route(ACKNOWLEDGEMENT, language)
-    return Route(SEARCH, language, risk)
+    return Route(SEARCH, language)

@@ -100,38 +100,32 @@ def load_rules(path: Path) -> Rules:
             raise ContentError(f"{name}: {where} example {text!r} has no words")
         return found
 
+    def phrases(key: str, required: bool = False) -> tuple[Units, ...]:
+        """The phrases listed under ``key``, each cut into units (none if optional and absent)."""
+        texts = _strings(data, key, name) if required or key in data else []
+        return tuple(cut(t, key) for t in texts)
+
     examples = tuple(Example(kind, tuple(squeeze(u) for u in cut(text, kind)))
                      for kind in SMALL_TALK for text in _strings(small, kind, name))
-    fillers = frozenset(squeeze(u) for text in _strings(data, "fillers", name)
-                        for u in cut(text, "fillers"))
     return Rules(
         language=_get(data, "language", str, name),
         characters=characters,
         gap=_get(data, "gap", int, name),
-        fillers=fillers,
-        acknowledgements=tuple(squeeze(u) for text in (
-            _strings(data, "acknowledgements", name) if "acknowledgements" in data else ())
-            for u in cut(text, "acknowledgements")),
+        fillers=frozenset(squeeze(u) for found in phrases("fillers", True) for u in found),
+        acknowledgements=tuple(squeeze(u) for found in phrases("acknowledgements") for u in found),
         small_talk=examples,
-        feelings=tuple(cut(t, "feelings") for t in _strings(data, "feelings", name)),
-        crisis=tuple(cut(t, "crisis") for t in _strings(data, "crisis", name)),
-        crisis_except=tuple(cut(t, "crisis_except") for t in (
-            _strings(data, "crisis_except", name) if "crisis_except" in data else ())),
-        risk=tuple(cut(t, "risk") for t in (
-            _strings(data, "risk", name) if "risk" in data else ())),
+        feelings=phrases("feelings", True),
+        crisis=phrases("crisis", True),
+        crisis_except=phrases("crisis_except"),
+        risk=phrases("risk"),
         risk_together=_together(data.get("risk_together", []), cut, name),
         crisis_reply=_crisis_reply(_get(data, "crisis_reply", dict, name), name),
-        questions=tuple(cut(t, "questions") for t in _optional(data, "questions", name)),
-        topic_words=tuple(cut(t, "topic_words") for t in _optional(data, "topic_words", name)),
-        asking_starts=tuple(cut(t, "asking_starts")
-                            for t in _optional(data, "asking_starts", name)),
-        asking=tuple(cut(t, "asking") for t in _optional(data, "asking", name)),
+        questions=phrases("questions"),
+        topic_words=phrases("topic_words"),
+        asking_starts=phrases("asking_starts"),
+        asking=phrases("asking"),
         small_talk_parts=_parts(data.get("small_talk_parts", {}), cut, name),
     )
-
-
-def _optional(data: dict[str, Any], key: str, name: str) -> list[str]:
-    return _strings(data, key, name) if key in data else []
 
 
 def _parts(data: Any, cut: Callable[[str, str], Units], name: str,
