@@ -33,6 +33,7 @@ from bot.search import index as ix  # noqa: E402
 from bot.search.confidence import judge  # noqa: E402
 from bot.search.query import asks, read, sentences  # noqa: E402
 
+FRESH2 = "real_questions_fresh2.yaml"  # collected apart; its dev half decides (the addendum)
 CACHE = Path(os.environ.get("E5_CACHE", "/tmp/e5-vectors"))
 
 
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     refuse_network()
     index = build_services(Settings(token="")).search
     real, fresh = load(REAL, "dev"), load(FRESH, "dev")
-    sets = {"real dev": real, "fresh dev": fresh,
+    sets = {FRESH2 + " dev": load(FRESH2, "dev"), "real dev": real, "fresh dev": fresh,
             "dev forum": [q for q in real + fresh if q.kind == "forum"],
             MAIN: load(MAIN), HOLDOUT: load(HOLDOUT)}
     fused = Fused(index, Model(index))
