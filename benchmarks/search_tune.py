@@ -1,8 +1,9 @@
 """Tune the search's field weights and confidence thresholds on the DEV half only.
 
 Prints the best settings found by a small grid search and their dev figures; it never reads the
-test half of ``tests/data/real_questions.yaml`` or of ``tests/data/real_questions_fresh.yaml``
-(the dev halves of both are tuned on). The chosen values are then written into
+test half of ``tests/data/real_questions.yaml``, ``real_questions_fresh.yaml`` or
+``real_questions_fresh2.yaml`` (the dev halves of all three are tuned on). The chosen values are
+then written into
 ``bot/search/fts.py`` (:class:`Weights`), ``bot/search/confidence.py`` (:class:`Calibration`)
 and ``bot/search/primary.py`` (:class:`Emphasis`) by hand. Run from the project folder::
 
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
-from benchmarks.search_quality import FRESH, MAIN, REAL, Report, evaluate, load
+from benchmarks.search_quality import FRESH, FRESH2, MAIN, REAL, Report, evaluate, load
 from bot.config import Settings
 from bot.content.loader import load_content
 from bot.search.confidence import Calibration
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     del argv
     settings = Settings(token="")
     content = load_content(settings.content_dir)
-    dev = load(REAL, "dev") + load(FRESH, "dev")
+    dev = load(REAL, "dev") + load(FRESH, "dev") + load(FRESH2, "dev")
     own = load(MAIN)
     words = settings.content_dir / "search.yaml"
     best: tuple[float, Weights, Calibration] | None = None
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             score, emphasis = tried_score, tried_emphasis
     index.primaries.emphasis = emphasis
     print(f"best objective {score:.3f}\n{weights}\n{calibration}\n{emphasis}")
-    print(evaluate(index, dev).line(f"{REAL} and {FRESH} dev halves"))
+    print(evaluate(index, dev).line("the three dev halves"))
     print(evaluate(index, own).line(MAIN))
     return 0
 

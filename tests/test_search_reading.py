@@ -3,6 +3,7 @@ the calibrated no-match, the best match first, and the FTS5 ranking underneath."
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import yaml
 from benchmarks.search_quality import HOLDOUT, MAIN, load
 from bot.content.loader import load_content
 from bot.context import Services
+from bot.search.frequency import FILE
 from bot.search.fts import Fields, Ranker, Weights
 from bot.search.index import SPECIALIST_ID, URGENT_ID, SearchIndex
 from bot.search.query import MAX_STEMS, asks, read, sentences
@@ -160,6 +162,7 @@ def test_a_care_team_rule_changes_only_the_replies_to_messages_it_matches(
     data["cannot_answer"].append([["reflexology", "cysts"]])
     words = tmp_path / "search.yaml"
     words.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    shutil.copy(CONTENT / FILE, tmp_path / FILE)  # the word frequencies beside it, as shipped
     more = SearchIndex.build(index.content, words)
     long = " ".join(["the liver scan"] * 22 + ["reflexology"])
     for text in ("simple cysts", long):

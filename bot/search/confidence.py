@@ -1,14 +1,14 @@
 """Whether to offer a section at all, and whether one clearly wins: a calibrated confidence.
 
 Three signals, all cheap: the best ``bm25()`` score; how much of the question's weight (its rare
-words count most, words the guide never uses the most of all) the best document covers; and
-whether the message uses one of the guide's core words (a word most documents use: liver,
-cancer, tumour). A message about a phone battery shares no rare word with the guide and none of
-its core words; a long forum post about a father's bowel cancer uses core words and shares rare
-ones with the right section, even though most of its words are about him. The thresholds were
-tuned on the development half of the real questions (``tests/data/real_questions.yaml``,
-``half: dev``, by ``benchmarks/search_tune.py``) against its off-topic questions, never on the
-test half.
+words count most; a word the guide never uses, by how rare it is in English:
+:mod:`bot.search.frequency`) the best document covers; and whether the message uses one of the
+guide's core words (a word most documents use: liver, cancer, tumour). A message about a phone
+battery shares no rare word with the guide and none of its core words; a long forum post about a
+father's bowel cancer uses core words and shares rare ones with the right section, even though most
+of its words are about him. The thresholds were tuned on the development half of the real questions
+(``tests/data/real_questions.yaml``, ``half: dev``, by ``benchmarks/search_tune.py``) against its
+off-topic questions, never on the test half.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ class Calibration:
     core_share: float = 0.5  # ... unless the message uses a word this share of the guide uses
     named_idf: float = 99.0  # ... or matches the best one's names or keywords with rare words
     core_coverage: float = 0.6  # a message with core words this well covered needs no score
-    relative: float = 0.5  # further results must score this share of the best
+    relative: float = 0.35  # further results must score this share of the best
     margin: float = 1.5  # the best is shown first when it beats the second by this factor
+    common_top: float = 7.0  # a word the guide never uses weighs this less its Zipf frequency
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,17 @@ class Verdict:
     confidence: float
 
 
-def coverage(ranker: Ranker, stems: Sequence[tuple[str, int]], row: int) -> float:
-    """The share of the query's weight (rarity x sentence weight) that document ``row`` has."""
+def coverage(ranker: Ranker, stems: Sequence[tuple[str, int]], row: int,
+             common_top: float = 0.0) -> float:
+    """The share of the query's weight (rarity x sentence weight) that document ``row`` has;
+    ``common_top``: see :meth:`Ranker.rarity` (0: every word the guide never uses weighs most)."""
     total = found = 0.0
     have = ranker.stems[row]
     for stem, weight in stems:
         word = clean(stem)
         if not word:
             continue
-        rarity = ranker.idf.get(word, ranker.unknown_idf) * weight
+        rarity = ranker.rarity(word, common_top) * weight
         total += rarity
         found += rarity if word in have else 0.0
     return found / total if total else 0.0
@@ -62,7 +65,7 @@ def judge(calibration: Calibration, ranker: Ranker, stems: Sequence[tuple[str, i
     if not ranked:
         return Verdict([], False, 0.0)
     best_row, best = ranked[0]
-    covered = coverage(ranker, stems, best_row)
+    covered = coverage(ranker, stems, best_row, calibration.common_top)
     words = [clean(stem) for stem, _ in stems]
     core = any(ranker.share.get(w, 0.0) >= calibration.core_share for w in words)
     named = sum(ranker.idf.get(w, 0.0) for w in words if w in ranker.named[best_row])

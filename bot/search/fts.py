@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -37,9 +37,9 @@ class Fields:
 class Weights:
     """How much a hit in each column counts (``bm25()``'s column weights)."""
 
-    names: float = 4.0
+    names: float = 3.0
     keywords: float = 6.0
-    summary: float = 0.5
+    summary: float = 0.25
     body: float = 0.25
     asking: int = 2  # a word of an asking sentence counts this many times (others: once)
     terms: float = 1.0  # a glossary term's score is multiplied by this (short rows rank high)
@@ -54,7 +54,8 @@ class Ranker:
     """``bm25()`` over the documents, plus how rare each stem is, for the confidence rule."""
 
     def __init__(self, documents: Sequence[Fields], weights: Weights,
-                 is_term: Sequence[bool] = ()) -> None:
+                 is_term: Sequence[bool] = (), general: Mapping[str, float] | None = None
+                 ) -> None:
         self._db = sqlite3.connect(":memory:", check_same_thread=False, cached_statements=0)
         self._db.execute("CREATE VIRTUAL TABLE docs USING fts5("
                          "names, keywords, summary, body, tokenize='unicode61')")
@@ -77,6 +78,16 @@ class Ranker:
         self.idf = {s: math.log(1 + total / c) for s, c in counts.items()}
         self.share = {s: c / total for s, c in counts.items()}  # of documents using the stem
         self.unknown_idf = math.log(1 + total / 0.5)
+        self.general = general or {}  # stem -> Zipf frequency in English (bot.search.frequency)
+
+    def rarity(self, word: str, ceiling: float) -> float:
+        """How much a (clean) stem says: its idf in the guide; for a word the guide never uses,
+        ``ceiling`` less its Zipf frequency in everyday language, at most ``unknown_idf``."""
+        if word in self.idf:
+            return self.idf[word]
+        if ceiling <= 0:
+            return self.unknown_idf
+        return min(self.unknown_idf, max(0.0, ceiling - self.general.get(word, 0.0)))
 
     def rank(self, query: Sequence[tuple[str, int]], limit: int) -> list[tuple[int, float]]:
         """The best ``limit`` documents for weighted stems: (row, score), best first, score > 0."""

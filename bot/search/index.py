@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from bot.content.loader import Content, Section, Term
 from bot.search.confidence import Calibration, judge
+from bot.search.frequency import load_frequencies
 from bot.search.fts import Fields, Ranker, Weights, clean
 from bot.search.lexicon import Lexicon, SearchWords, load_search_words
 from bot.search.primary import Primaries
@@ -136,7 +137,8 @@ class SearchIndex:
         for term in content.terms.values():
             keys.append(("term", term.key))
             fields.append(_term_fields(lexicon, term))
-        ranker = Ranker(fields, weights or Weights(), [kind == "term" for kind, _ in keys])
+        ranker = Ranker(fields, weights or Weights(), [kind == "term" for kind, _ in keys],
+                        load_frequencies(words_path.parent))
         return cls(content, lexicon, search_words, keys, ranker, calibration)
 
     def search(self, query: str, limit: int = 3) -> list[Match]:
