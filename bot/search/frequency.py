@@ -30,10 +30,12 @@ def load_frequencies(folder: Path) -> Mapping[str, float]:
     if not path.exists():
         return {}
     out: dict[str, float] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            stem, zipf = line.split("\t")
-            out[stem] = float(zipf)
+    values: dict[str, float] = {}  # one float object per value (a few dozen), not per stem
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line[0] != "#":
+                stem, zipf = line.rstrip("\n").split("\t")
+                out[stem] = values.setdefault(zipf, float(zipf))
     return out
 
 
