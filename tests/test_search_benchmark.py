@@ -26,8 +26,9 @@ def test_benchmark_runs_and_reports_median_and_p99(capsys: pytest.CaptureFixture
 def test_benchmark_uses_every_evaluation_question() -> None:
     names = {path.name for path in QUESTIONS}
     assert names == {"questions.yaml", "questions_holdout.yaml", "real_questions.yaml",
-                     "real_questions_fresh.yaml"}
-    assert len(load_questions(QUESTIONS)) > 340
+                     "real_questions_fresh.yaml", "real_questions_fresh2.yaml",
+                     "real_questions_fresh3.yaml"}
+    assert len(load_questions(QUESTIONS)) > 600
 
 
 def test_percentile_is_nearest_rank() -> None:
