@@ -14,7 +14,7 @@ from telegram.error import RetryAfter
 
 from bot.transport.delivery import BUSY, DONE, NEW
 from bot.transport.repeats import SharedRepeats
-from bot.transport.shared import SharedDelivery, SharedState
+from bot.transport.shared import MAX_CONNECTIONS, SharedDelivery, SharedState
 from bot.transport.sharedlimit import SharedRateLimiter
 from bot.usage.log import UsageLog
 from bot.usage.postgres import PostgresStore
@@ -142,6 +142,22 @@ async def test_an_update_is_handed_out_once_and_taken_over_from_a_dead_worker(
         assert await second.claim(2) == NEW  # so the other one takes the update over
     finally:
         await two.close()
+
+
+async def test_more_updates_at_once_than_connections_wait_for_one(redis_url: str) -> None:
+    """Polling hands 128 updates to the handlers at once, each may be in Redis at that moment;
+    redis-py's default pool raised MaxConnectionsError past 100 connections."""
+    state = SharedState(redis_url)
+    await state.start()
+    try:
+        delivery = SharedDelivery(state)
+        many = 2 * MAX_CONNECTIONS
+        verdicts = await asyncio.gather(*(delivery.claim(n, 5000 + n) for n in range(many)))
+        assert verdicts == [NEW] * many
+        await asyncio.gather(*(delivery.done(n) for n in range(many)))
+        assert await delivery.claim(0) == DONE
+    finally:
+        await state.close()
 
 
 async def hold(lock: Any) -> None:

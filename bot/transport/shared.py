@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from bot.transport.delivery import BUSY, DONE, NEW
+from bot.transport.http import CONCURRENT_UPDATES
 from bot.transport.pauses import CHAT_TRUST, NO_CHAT, NONE_TRUST, KnownPauses
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ DONE_TTL = 24 * 3600  # Telegram gives up on an update well within a day
 LOCK_TTL_MS = 5000  # the per-chat lock: longer than any one update takes, short if one dies
 LOCK_WAIT = 5.0  # after this long a worker handles the update anyway (order over silence)
 LOCK_POLL = 0.02  # seconds at most between looks at a chat's lock another worker holds
+MAX_CONNECTIONS = CONCURRENT_UPDATES + 8  # one per update in hand, and the background tasks'
+POOL_WAIT = 3.0  # seconds a command waits for a free connection (as long as for an answer)
 
 # Claim an update (KEYS[1]) for this worker unless it is done, or held by a worker that is still
 # alive, and read the pause of calls naming no chat (KEYS[2]); when a chat's lock is named
@@ -74,8 +77,12 @@ class SharedState:
 
     def __init__(self, url: str, *, prefix: str = PREFIX,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.redis = aioredis.from_url(url, socket_timeout=3, socket_connect_timeout=3,
-                                       health_check_interval=30)
+        # A connection per command in flight; at the cap a command waits for one (POOL_WAIT
+        # at most) instead of failing: redis-py's default pool raises MaxConnectionsError past
+        # 100, which polling's 128 updates at once reached, failing those updates.
+        self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT, socket_timeout=3,
+            socket_connect_timeout=3, health_check_interval=30))
         self.prefix = prefix
         self.clock = clock  # the UTC time that says which day's key names chats
         self.worker = secrets.token_hex(8)  # random per process: says nothing about anyone
