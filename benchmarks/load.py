@@ -92,8 +92,10 @@ class Webhook:
 
 
 async def run_once(target: str, workload: Path, args: argparse.Namespace,
-                   scratch: Path, webhook: Webhook | None = None) -> dict[str, Any]:
-    """Start a fake server and ``target``; measure one run; stop both."""
+                   scratch: Path, webhook: Webhook | None = None,
+                   extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Start a fake server and ``target``; measure one run; stop both (``extra_env``: added to
+    the bot's environment, e.g. PostgreSQL and Redis for a polling bot)."""
     fake_args = ["--workload", str(workload), "--rtt-ms", str(args.rtt_ms),
                  "--window", str(args.window), "--max-seconds", str(args.max_seconds)]
     if args.rate:
@@ -113,7 +115,7 @@ async def run_once(target: str, workload: Path, args: argparse.Namespace,
     try:
         port = (await _event(fake.stdout, "listening", 30))["port"]
         bot_env = env | {"BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-                         "BOT_DB_PATH": str(scratch / "usage.sqlite3")}
+                         "BOT_DB_PATH": str(scratch / "usage.sqlite3")} | (extra_env or {})
         if webhook is not None:
             bot_env |= hook_env(webhook)
             command += ["--workers", str(webhook.workers)] if webhook.workers > 1 else []
