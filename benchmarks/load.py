@@ -25,6 +25,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,11 @@ class Webhook:
 
 async def run_once(target: str, workload: Path, args: argparse.Namespace,
                    scratch: Path, webhook: Webhook | None = None,
-                   extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+                   extra_env: dict[str, str] | None = None,
+                   others: dict[str, Callable[[], float]] | None = None) -> dict[str, Any]:
     """Start a fake server and ``target``; measure one run; stop both (``extra_env``: added to
-    the bot's environment, e.g. PostgreSQL and Redis for a polling bot)."""
+    the bot's environment, e.g. PostgreSQL and Redis for a polling bot; ``others``: CPU seconds
+    of other processes, read with the bot's, e.g. of those servers)."""
     fake_args = ["--workload", str(workload), "--rtt-ms", str(args.rtt_ms),
                  "--window", str(args.window), "--max-seconds", str(args.max_seconds)]
     if args.rate:
@@ -129,11 +132,15 @@ async def run_once(target: str, workload: Path, args: argparse.Namespace,
         await _event(fake.stdout, "warm", 60)
         pids = process_tree(bot.pid)
         cpu = sum(map(cpu_seconds, pids))
+        before = {name: read() for name, read in (others or {}).items()}
         fake.stdin.write(b"go\n")
         await fake.stdin.drain()
         figures = (await _event(fake.stdout, "done", args.max_seconds + 60))["figures"]
         cpu = sum(map(cpu_seconds, pids)) - cpu
+        spent = {name: read() - before[name] for name, read in (others or {}).items()}
         handled = figures["answered"] + figures["unanswered_silent"]  # not those still queued
+        figures |= {f"{name}_cpu_ms_per_update": round(seconds * 1000 / max(handled, 1), 3)
+                    for name, seconds in spent.items() | {"fake": figures["fake_cpu_s"]}.items()}
         figures |= {
             "startup_s": round(polling["at"] - spawned, 3),
             "cpu_ms_per_update": round(cpu * 1000 / max(handled, 1), 3),
