@@ -25,6 +25,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,12 @@ class Webhook:
 
 
 async def run_once(target: str, workload: Path, args: argparse.Namespace,
-                   scratch: Path, webhook: Webhook | None = None) -> dict[str, Any]:
-    """Start a fake server and ``target``; measure one run; stop both."""
+                   scratch: Path, webhook: Webhook | None = None,
+                   extra_env: dict[str, str] | None = None,
+                   others: dict[str, Callable[[], float]] | None = None) -> dict[str, Any]:
+    """Start a fake server and ``target``; measure one run; stop both (``extra_env``: added to
+    the bot's environment, e.g. PostgreSQL and Redis for a polling bot; ``others``: CPU seconds
+    of other processes, read with the bot's, e.g. of those servers)."""
     fake_args = ["--workload", str(workload), "--rtt-ms", str(args.rtt_ms),
                  "--window", str(args.window), "--max-seconds", str(args.max_seconds)]
     if args.rate:
@@ -113,7 +118,7 @@ async def run_once(target: str, workload: Path, args: argparse.Namespace,
     try:
         port = (await _event(fake.stdout, "listening", 30))["port"]
         bot_env = env | {"BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-                         "BOT_DB_PATH": str(scratch / "usage.sqlite3")}
+                         "BOT_DB_PATH": str(scratch / "usage.sqlite3")} | (extra_env or {})
         if webhook is not None:
             bot_env |= hook_env(webhook)
             command += ["--workers", str(webhook.workers)] if webhook.workers > 1 else []
@@ -127,11 +132,15 @@ async def run_once(target: str, workload: Path, args: argparse.Namespace,
         await _event(fake.stdout, "warm", 60)
         pids = process_tree(bot.pid)
         cpu = sum(map(cpu_seconds, pids))
+        before = {name: read() for name, read in (others or {}).items()}
         fake.stdin.write(b"go\n")
         await fake.stdin.drain()
         figures = (await _event(fake.stdout, "done", args.max_seconds + 60))["figures"]
         cpu = sum(map(cpu_seconds, pids)) - cpu
+        spent = {name: read() - before[name] for name, read in (others or {}).items()}
         handled = figures["answered"] + figures["unanswered_silent"]  # not those still queued
+        figures |= {f"{name}_cpu_ms_per_update": round(seconds * 1000 / max(handled, 1), 3)
+                    for name, seconds in spent.items() | {"fake": figures["fake_cpu_s"]}.items()}
         figures |= {
             "startup_s": round(polling["at"] - spawned, 3),
             "cpu_ms_per_update": round(cpu * 1000 / max(handled, 1), 3),

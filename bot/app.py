@@ -54,7 +54,8 @@ from bot.transport.ratelimit import ChatRateLimiter
 from bot.transport.recent import RecentAnswers
 from bot.transport.repeats import SharedRepeats
 from bot.transport.retry import RetryingRequest
-from bot.transport.shared import SharedDelivery, SharedState
+from bot.transport.shared import SharedState
+from bot.transport.shareddelivery import SharedDelivery
 from bot.transport.sharedlimit import SharedRateLimiter
 from bot.transport.webhook import WebhookServer
 from bot.usage.budget import PersonBudget

@@ -38,11 +38,16 @@ def test_webhook_load_benchmark_smoke_run(capsys: pytest.CaptureFixture[str]) ->
     from benchmarks.load import main as load
 
     assert load(["--mode", "webhook", "--updates", "120", "--rate-updates", "60", "--rate", "30",
-                 "--repeat", "2", "--only", "polling", "--only", "webhook, 2 workers, offered",
-                 "--json"]) == 0
+                 "--repeat", "2", "--only", "polling", "--only", "polling, PostgreSQL + Redis",
+                 "--only", "webhook, 2 workers, offered", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report["totals"]) == {"polling", "webhook, 2 workers, offered"}
+    assert set(report["totals"]) == {"polling", "polling, PostgreSQL + Redis",
+                                     "webhook, 2 workers, offered"}
     assert report["totals"]["polling"]["answered"] == 2 * 120
+    assert report["totals"]["polling, PostgreSQL + Redis"]["answered"] == 2 * 120
+    for runs in report["runs"].values():  # the harness's CPU, read with the bot's
+        assert all(r["fake_cpu_ms_per_update"] > 0 and r["redis_cpu_ms_per_update"] >= 0
+                   and r["postgres_cpu_ms_per_update"] >= 0 for r in runs)
     offered = report["totals"]["webhook, 2 workers, offered"]
     assert offered["answered"] == offered["released"] == 2 * 60
     assert offered["cut_off"] == 0

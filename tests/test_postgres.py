@@ -94,6 +94,22 @@ async def test_two_workers_add_up_without_losing_a_count(database_url: str) -> N
         await conn.close()
 
 
+async def test_a_thumbs_up_and_down_of_one_section_in_one_batch(database_url: str) -> None:
+    log = UsageLog(PostgresStore(database_url), linger=0, batch_size=50)
+    for helpful in (True, False, True):  # queued before the writer starts: one batch
+        log.answer("breast", helpful=helpful)
+    log.answer("overview", helpful=False)
+    await log.start()
+    await log.close()
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch("SELECT section, helpful, not_helpful FROM feedback "
+                                "ORDER BY section")
+        assert [tuple(r) for r in rows] == [("breast", 2, 1), ("overview", 0, 1)]
+    finally:
+        await conn.close()
+
+
 async def test_cli_stats_reads_postgres(database_url: str, tmp_path: Path) -> None:
     log = UsageLog(PostgresStore(database_url))
     await log.start()

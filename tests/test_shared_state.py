@@ -14,7 +14,8 @@ from telegram.error import RetryAfter
 
 from bot.transport.delivery import BUSY, DONE, NEW
 from bot.transport.repeats import SharedRepeats
-from bot.transport.shared import SharedDelivery, SharedState
+from bot.transport.shared import MAX_CONNECTIONS, SharedState
+from bot.transport.shareddelivery import SharedDelivery
 from bot.transport.sharedlimit import SharedRateLimiter
 from bot.usage.log import UsageLog
 from bot.usage.postgres import PostgresStore
@@ -144,6 +145,22 @@ async def test_an_update_is_handed_out_once_and_taken_over_from_a_dead_worker(
         await two.close()
 
 
+async def test_more_updates_at_once_than_connections_wait_for_one(redis_url: str) -> None:
+    """Polling hands 128 updates to the handlers at once, each may be in Redis at that moment;
+    redis-py's default pool raised MaxConnectionsError past 100 connections."""
+    state = SharedState(redis_url)
+    await state.start()
+    try:
+        delivery = SharedDelivery(state)
+        many = 2 * MAX_CONNECTIONS
+        verdicts = await asyncio.gather(*(delivery.claim(n, 5000 + n) for n in range(many)))
+        assert verdicts == [NEW] * many
+        await asyncio.gather(*(delivery.done(n) for n in range(many)))
+        assert await delivery.claim(0) == DONE
+    finally:
+        await state.close()
+
+
 async def hold(lock: Any) -> None:
     async with lock:
         pass
@@ -182,6 +199,36 @@ async def calls(state: SharedState, command: str) -> int:
     """How many times Redis has run ``command`` so far (on its own or in scripts)."""
     stats = await state.redis.info("commandstats")
     return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+async def test_the_claims_and_dones_of_one_turn_share_a_script_call(redis_url: str) -> None:
+    """Under load a worker claims (and finishes) many updates in one turn of its event loop:
+    one script call for them all, each as if it had been a call of its own, in order."""
+    one, two = await two_workers(redis_url)
+    try:
+        first, second = SharedDelivery(one), SharedDelivery(two)
+        lock_key = one.key("lock", await one.chat_token(4545))
+        before = await calls(one, "evalsha")
+        verdicts = await asyncio.gather(
+            first.claim(60, 4545), first.claim(60, 4545),  # a redelivery while in hand
+            first.claim(61, 4545),  # the chat's next update: claimed, the chat not yet
+            first.claim(62), first.claim(63, 4646))
+        assert verdicts == [NEW, BUSY, NEW, NEW, NEW]
+        assert await calls(one, "evalsha") == before + 1
+        waiting = asyncio.create_task(hold(first.lock(4545, 61)))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()  # 60 holds the chat until done
+        before = await calls(one, "evalsha")
+        await asyncio.gather(first.done(60), first.done(62), first.done(63))
+        assert await calls(one, "evalsha") == before + 1
+        await asyncio.wait_for(waiting, 2)  # then 61 has it, until its own done
+        assert await one.redis.get(lock_key) is not None
+        await first.done(61)
+        assert not await one.redis.exists(lock_key)
+        assert not await one.redis.exists(one.key("lock", await one.chat_token(4646)))
+        assert await asyncio.gather(*(second.claim(n) for n in (60, 61, 62, 63))) == [DONE] * 4
+    finally:
+        await asyncio.gather(one.close(), two.close())
 
 
 async def test_a_chat_held_on_the_same_worker_is_waited_for_without_polling(

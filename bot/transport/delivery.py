@@ -6,7 +6,7 @@ here or by another worker: answer 200 and do nothing), ``BUSY`` (another worker,
 is handling it now: answer 503 so Telegram tries again later). :meth:`Delivery.lock` holds a
 chat for the short gap Telegram leaves (a tap and a message of one chat sit in different
 delivery queues). :class:`LocalDelivery` does this in memory for a single process;
-:class:`bot.transport.shared.SharedDelivery` does it in Redis for several workers.
+:class:`bot.transport.shareddelivery.SharedDelivery` does it in Redis for several workers.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What one worker last read of the flood pauses in Redis, so a send need not ask again.
 
-The script that claims an update (:class:`bot.transport.shared.SharedDelivery`) also reads the
-time left on two pauses: that of the update's chat, when it took the chat's lock, and that of the
-calls naming no chat (button and inline answers). :class:`SharedRateLimiter
+The script that claims an update (:class:`bot.transport.shareddelivery.SharedDelivery`) also
+reads the time left on two pauses: that of the update's chat, when it took the chat's lock, and
+that of the calls naming no chat (button and inline answers). :class:`SharedRateLimiter
 <bot.transport.sharedlimit.SharedRateLimiter>` then needs no round trip before the update's
 first sends:
 

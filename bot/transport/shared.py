@@ -22,51 +22,23 @@ import contextlib
 import hashlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from bot.transport.delivery import BUSY, DONE, NEW
-from bot.transport.pauses import CHAT_TRUST, NO_CHAT, NONE_TRUST, KnownPauses
+from bot.transport.http import CONCURRENT_UPDATES
+from bot.transport.pauses import KnownPauses
 
 log = logging.getLogger(__name__)
 
 PREFIX = "liverbot:"
 HEARTBEAT = 1.0  # seconds between a worker's heartbeats
 ALIVE_TTL = 4  # a worker not heard from for this long is dead; its updates may be taken over
-CLAIM_TTL = 60  # an update claim outlives any handling (the webhook answers within ~10 s)
-DONE_TTL = 24 * 3600  # Telegram gives up on an update well within a day
-LOCK_TTL_MS = 5000  # the per-chat lock: longer than any one update takes, short if one dies
-LOCK_WAIT = 5.0  # after this long a worker handles the update anyway (order over silence)
-LOCK_POLL = 0.02  # seconds at most between looks at a chat's lock another worker holds
+MAX_CONNECTIONS = CONCURRENT_UPDATES + 8  # one per update in hand, and the background tasks'
+POOL_WAIT = 3.0  # seconds a command waits for a free connection (as long as for an answer)
 
-# Claim an update (KEYS[1]) for this worker unless it is done, or held by a worker that is still
-# alive, and read the pause of calls naming no chat (KEYS[2]); when a chat's lock is named
-# (KEYS[3]), try to take it in the same round trip ('locked') and then read its pause (KEYS[4]).
-# Returns {verdict, no-chat PTTL[, chat PTTL]}, so the first sends need not ask (.pauses).
-_CLAIM = """
-local v = redis.call('GET', KEYS[1])
-if v == 'done' then return {'done'} end
-if v and (v == ARGV[1] or redis.call('EXISTS', ARGV[3] .. v) == 1) then return {'busy'} end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-local none = redis.call('PTTL', KEYS[2])
-if KEYS[3] and redis.call('SET', KEYS[3], ARGV[4], 'NX', 'PX', ARGV[5]) then
-  return {'locked', none, redis.call('PTTL', KEYS[4])}
-end
-return {'new', none}
-"""
-# Mark the update done (KEYS[1]) and release the chat's lock (KEYS[2]) if it is still ours.
-_DONE = """
-redis.call('SET', KEYS[1], 'done', 'EX', ARGV[1])
-if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
-return 1
-"""
-_UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 class SharedState:
@@ -74,8 +46,12 @@ class SharedState:
 
     def __init__(self, url: str, *, prefix: str = PREFIX,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.redis = aioredis.from_url(url, socket_timeout=3, socket_connect_timeout=3,
-                                       health_check_interval=30)
+        # A connection per command in flight; at the cap a command waits for one (POOL_WAIT
+        # at most) instead of failing: redis-py's default pool raises MaxConnectionsError past
+        # 100, which polling's 128 updates at once reached, failing those updates.
+        self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT, socket_timeout=3,
+            socket_connect_timeout=3, health_check_interval=30))
         self.prefix = prefix
         self.clock = clock  # the UTC time that says which day's key names chats
         self.worker = secrets.token_hex(8)  # random per process: says nothing about anyone
@@ -129,8 +105,8 @@ class SharedState:
     async def check_persistence(self) -> bool:
         """Warn loudly if Redis writes snapshots or an append-only file; True if it does not."""
         try:
-            save = _text((await self.redis.config_get("save")).get("save", ""))
-            aof = _text((await self.redis.config_get("appendonly")).get("appendonly", "no"))
+            save = text((await self.redis.config_get("save")).get("save", ""))
+            aof = text((await self.redis.config_get("appendonly")).get("appendonly", "no"))
         except RedisError as exc:
             log.warning("could not check Redis persistence (%s); make sure it runs with "
                         "save \"\" and appendonly no (README, Running at scale)",
@@ -162,107 +138,6 @@ class SharedState:
                 log.warning("Redis heartbeat failed: %s", type(exc).__name__)
 
 
-class SharedDelivery:
-    """:class:`bot.transport.delivery.Delivery` in Redis, for several workers.
-
-    Two round trips per update in the usual case: :meth:`claim` takes the update and its chat's
-    lock in one Lua script (and reads the flood pauses its first sends would ask for, see
-    :mod:`bot.transport.pauses`), :meth:`done` marks it handled and releases the lock in another.
-    """
-
-    def __init__(self, state: SharedState) -> None:
-        self.state = state
-        self._claim = state.redis.register_script(_CLAIM)
-        self._done = state.redis.register_script(_DONE)
-        self._unlock = state.redis.register_script(_UNLOCK)
-        self._held: dict[int, tuple[str, str, str]] = {}  # update id -> (lock key, our value,
-        # the chat's token if its pause was noted with the lock)
-        self._mine: dict[str, asyncio.Event] = {}  # locks held here -> set when let go
-
-    async def claim(self, update_id: int, chat: int | None = None) -> str:
-        """Take the update unless it is done or a live worker has it (and, if it can, the
-        ``chat``'s lock for it, which :meth:`done` releases); note the pauses it read."""
-        state = self.state
-        keys = [state.key("update", update_id), state.key("pause", NO_CHAT)]
-        me, token = secrets.token_hex(8), ""
-        if chat is not None:
-            token = await state.chat_token(chat)
-            keys += [state.key("lock", token), state.key("pause", token)]
-        reply = await self._claim(keys=keys, args=[
-            state.worker, CLAIM_TTL, state.key("alive", ""), me, LOCK_TTL_MS])
-        verdict = _text(reply[0])
-        if len(reply) > 1:
-            state.pauses.note(NO_CHAT, int(reply[1]), NONE_TRUST)
-        if verdict == "locked":
-            self._held[update_id] = (keys[2], me, token)
-            self._mine[keys[2]] = asyncio.Event()
-            state.pauses.note(token, int(reply[2]), CHAT_TRUST)
-        return {"done": DONE, "busy": BUSY}.get(verdict, NEW)
-
-    async def done(self, update_id: int) -> None:
-        """Remember for a day that the update was handled; release its chat's lock."""
-        state = self.state
-        name, me, token = self._held.pop(update_id, ("", "", ""))
-        if token:
-            state.pauses.forget(token)  # another worker may have the chat from now on
-        keys = [state.key("update", update_id)] + ([name] if name else [])
-        try:
-            await self._done(keys=keys, args=[DONE_TTL, me])
-        finally:
-            self._let_go(name)
-
-    def _let_go(self, name: str) -> None:
-        """Wake this worker's updates waiting for the chat's lock ``name`` (now free)."""
-        released = self._mine.pop(name, None)
-        if released is not None:
-            released.set()
-
-    @contextlib.asynccontextmanager
-    async def lock(self, chat: int | None, update_id: int | None = None) -> AsyncIterator[None]:
-        """Hold the chat across workers for one update (at most ``LOCK_WAIT`` of waiting).
-
-        With ``update_id`` the lock is the update's: taken by :meth:`claim` if it was free then
-        (no wait here), and released by :meth:`done`, once the update's usage is written. If an
-        update of this worker holds it, the wait ends the moment that one lets go; if another
-        worker does, the lock is looked at again every few milliseconds (at most
-        :data:`LOCK_POLL`).
-        """
-        if chat is None or (update_id is not None and update_id in self._held):
-            yield
-            return
-        name = self.state.key("lock", await self.state.chat_token(chat))
-        me = secrets.token_hex(8)
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + LOCK_WAIT
-        delay = 0.005
-        while not await self.state.redis.set(name, me, nx=True, px=LOCK_TTL_MS):
-            if loop.time() > give_up:
-                log.warning("per-chat lock still held after %.0f s; handling anyway", LOCK_WAIT)
-                break
-            released = self._mine.get(name)
-            if released is None:  # another worker's
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, LOCK_POLL)
-                continue
-            with contextlib.suppress(TimeoutError):  # ours: until it is let go
-                async with asyncio.timeout(give_up - loop.time()):
-                    await released.wait()
-        self._mine.setdefault(name, asyncio.Event())
-        if update_id is not None:
-            self._held[update_id] = (name, me, "")
-            yield
-            return
-        try:
-            yield
-        finally:
-            with contextlib.suppress(RedisError, OSError):
-                await self._unlock(keys=[name], args=[me])
-            self._let_go(name)
-
-    async def ready(self) -> bool:
-        """Redis answers."""
-        return await self.state.ready()
-
-
-def _text(value: object) -> str:
+def text(value: object) -> str:
+    """A Redis reply as text."""
     return value.decode() if isinstance(value, bytes) else str(value)

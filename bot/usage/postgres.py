@@ -134,8 +134,7 @@ class PostgresStore:
                    *_columns(sorted((*key, n) for key, n in batch.languages.items()), 3),
                    *_columns(sorted(batch.users.items()), 2),
                    *_columns(sorted(batch.dropped.items()), 2),
-                   *_columns(sorted((section, n if helpful else 0, 0 if helpful else n)
-                                    for (section, helpful), n in batch.answers.items()), 3)]
+                   *_columns(_feedback_rows(batch), 3)]
         async with self._need().acquire() as conn:
             await conn.execute(_ADD, *columns)
 
@@ -195,6 +194,17 @@ class PostgresStore:
         """A query answers."""
         async with self._need().acquire() as conn:
             return bool(await conn.fetchval("SELECT true"))
+
+
+def _feedback_rows(batch: Batch) -> list[tuple[str, int, int]]:
+    """(section, 👍, 👎) once per section: a 👍 and a 👎 of one section in one batch are one
+    row, as ``ON CONFLICT DO UPDATE`` may touch each row only once per statement (two rows
+    failed the whole batch, and every retry of it)."""
+    rows: dict[str, tuple[int, int]] = {}
+    for (section, helpful), n in batch.answers.items():
+        up, down = rows.get(section, (0, 0))
+        rows[section] = (up + n, down) if helpful else (up, down + n)
+    return [(section, up, down) for section, (up, down) in sorted(rows.items())]
 
 
 def _columns(rows: list[tuple[object, ...]], width: int) -> list[list[object]]:
