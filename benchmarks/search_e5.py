@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,7 @@ import numpy as np
 from benchmarks.search_quality import FRESH, FRESH2, HOLDOUT, MAIN, REAL, load
 from benchmarks.search_semantic import offline_index, print_variants
 from bot.search import index as ix
-from bot.search.confidence import judge
-from bot.search.query import asks, read, sentences
+from bot.search.query import asks, sentences
 
 CACHE = Path(os.environ.get("E5_CACHE", "/tmp/e5-vectors"))
 
@@ -120,38 +119,21 @@ class Fused:
 
     def answer(self, query: str, limit: int = 3) -> ix.Answer:
         i, v = self.index, self.variant
-        message = read(i.lexicon, query, i._questions, i._asking)
-        ranked = i.primaries.reweigh([t.stem for t in message.tokens], i._ranker.rank(
-            message.stems, ix.CANDIDATES))
+        message, ranked = i.rank(query, limit)
         sims = None
         if v.kind != "lexical":
             sims = self.model.similarities(query_text(query, v, i._questions))
             ranked = fuse(v, ranked, sims)
-        ranked = i._specific_first(ranked)
-        verdict = judge(i.calibration, i._ranker, message.stems, ranked)
-        shown, best_first = verdict.shown, verdict.best_first
-        if v.kind == "alone":
+        verdict = i.verdict(message, ranked)
+        if sims is not None and v.kind == "alone":
             order = [int(r) for r in sims.argsort()[::-1]]
-            shown = [(r, float(sims[r])) for r in order[:3]]
-        elif sims is not None and not shown and "rescue" in v.kind:
+            verdict = replace(verdict, shown=[(r, float(sims[r])) for r in order[:3]])
+        elif sims is not None and not verdict.shown and "rescue" in v.kind:
             order = [int(r) for r in sims.argsort()[::-1]]
             if sims[order[0]] >= v.threshold and sims[order[0]] - sims[order[1]] >= v.margin:
-                shown, best_first = [(order[0], float(sims[order[0]]))], True
-        tokens = message.tokens if i.lexicon.reads_alike(query) else read(
-            i.lexicon.rules, query, i._questions).tokens
-        cannot = i._cannot.match(tokens) or (
-            i._elsewhere.match(tokens) and not i._subject.match(tokens))
-        shown = [(row, score) for row, score in shown[:1]
-                 if i._shares_a_rare_word(row, message.stems)] if cannot else shown
-        matches = [ix.Match(*i._keys[row], round(score, 4)) for row, score in shown]
-        if cannot and not any(m.key == ix.SPECIALIST_ID for m in matches):
-            matches.append(ix.Match("section", ix.SPECIALIST_ID, 0.0))
-        urgent = i._urgent.match(tokens)
-        if urgent:
-            matches = [ix.Match("section", ix.URGENT_ID, 1.0),
-                       *(m for m in matches if m.ref != ix.URGENT_ID)]
-        return ix.Answer(urgent, tuple(matches[:limit]), cannot,
-                         best_first and not cannot and not urgent, verdict.confidence)
+                verdict = replace(verdict, shown=[(order[0], float(sims[order[0]]))],
+                                  best_first=True)
+        return i.reply(query, message, verdict, limit)
 
 
 def fuse(v: Variant, ranked: list[tuple[int, float]], sims: Any) -> list[tuple[int, float]]:

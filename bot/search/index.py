@@ -26,12 +26,12 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.content.loader import Content, Section, Term
-from bot.search.confidence import Calibration, judge
+from bot.search.confidence import Calibration, Verdict, judge
 from bot.search.frequency import load_frequencies
 from bot.search.fts import Fields, Ranker, Weights, clean
 from bot.search.lexicon import Lexicon, SearchWords, load_search_words
 from bot.search.primary import Primaries
-from bot.search.query import read
+from bot.search.query import Query, read
 from bot.search.urgent import UrgentRules
 
 URGENT_ID = "urgent"
@@ -151,11 +151,21 @@ class SearchIndex:
 
     def answer(self, query: str, limit: int = 3) -> Answer:
         """Urgent advice first when the words call for it, then the best other matches."""
+        message, ranked = self.rank(query, limit)
+        return self.reply(query, message, self.verdict(message, ranked), limit)
+
+    def rank(self, query: str, limit: int = 3) -> tuple[Query, list[tuple[int, float]]]:
+        """The message as read, and its candidate rows (row, score), best first."""
         message = read(self.lexicon, query, self._questions, self._asking)
-        ranked = self.primaries.reweigh([t.stem for t in message.tokens], self._ranker.rank(
+        return message, self.primaries.reweigh([t.stem for t in message.tokens], self._ranker.rank(
             message.stems, CANDIDATES) if limit > 0 else [])
-        ranked = self._specific_first(ranked)
-        verdict = judge(self.calibration, self._ranker, message.stems, ranked)
+
+    def verdict(self, message: Query, ranked: list[tuple[int, float]]) -> Verdict:
+        """Whether to offer the ranked rows, and which (a subsection first if it all but ties)."""
+        return judge(self.calibration, self._ranker, message.stems, self._specific_first(ranked))
+
+    def reply(self, query: str, message: Query, verdict: Verdict, limit: int = 3) -> Answer:
+        """The answer for the rows ``verdict`` shows, with the care-team and red-flag rules."""
         tokens = message.tokens if self.lexicon.reads_alike(query) else read(
             self.lexicon.rules, query, self._questions).tokens
         cannot = self._cannot.match(tokens) or (
