@@ -103,6 +103,15 @@ def cmd_fonts(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_frequencies(_: argparse.Namespace) -> int:
+    """Write the English word frequencies the search weighs unknown words by (needs wordfreq)."""
+    from bot.search.frequency import FILE, write
+
+    path = _settings(require_token=False).content_dir / FILE
+    print(f"wrote {path} ({write(path)} stems)")
+    return 0
+
+
 def cmd_catalogs(_: argparse.Namespace) -> int:
     """Extract the UI wording and bring every ``locale/*/messages.po`` up to date."""
     from bot.content.languages import load_languages
@@ -232,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("catalogs", help="update the gettext catalogs in locale/ from the templates")
     sub.add_parser("fonts", help="subset the Chinese font to the labels' characters "
                                  "(needs fonts-noto-cjk)")
+    sub.add_parser("frequencies", help="write content/en/word_frequency.tsv from wordfreq "
+                                       "(pip install wordfreq==3.1.1)")
     hashing = sub.add_parser("translation-hash",
                              help="print the from_hash of an English content file")
     hashing.add_argument("file", metavar="FILE", help="e.g. content/en/breast.md")
@@ -247,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     handlers = {"run": cmd_run, "check": cmd_check, "console": cmd_console,
                 "preview": cmd_preview, "stats": cmd_stats, "catalogs": cmd_catalogs,
-                "fonts": cmd_fonts, "translation-hash": cmd_translation_hash}
+                "fonts": cmd_fonts, "frequencies": cmd_frequencies,
+                "translation-hash": cmd_translation_hash}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

@@ -9,13 +9,12 @@ rare it is in English at large: the Zipf frequency (log10 of uses per billion wo
 that the bot needs neither the package nor its data at run time. To write the file again::
 
     pip install wordfreq==3.1.1
-    python -m bot.search.frequency content/en/word_frequency.tsv
+    python -m bot frequencies
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import snowballstemmer
@@ -55,24 +54,10 @@ def write(path: Path, language: str = "en", stemmer: str = "english") -> int:
             key = str(stem.stemWord(word))
             best[key] = max(best.get(key, 0.0), zipf)
     lines = [f"# Zipf frequency per stem, from wordfreq {version('wordfreq')} ({language}, "
-             f"'best' list, words of Zipf >= {LEAST}); written by python -m "
-             "bot.search.frequency",
+             f"'best' list, words of Zipf >= {LEAST}); written by python -m bot "
+             "frequencies",
              "# Data derived from wordfreq by Robyn Speer (https://github.com/rspeer/wordfreq), "
              "CC BY-SA 4.0; this file is under the same licence.",
              *(f"{s}\t{z:.1f}" for s, z in sorted(best.items()))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(best)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Write the file named on the command line."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        print("usage: python -m bot.search.frequency content/en/word_frequency.tsv")
-        return 2
-    print(f"{write(Path(args[0]))} stems written to {args[0]}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
