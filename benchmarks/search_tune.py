@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
-from benchmarks.search_quality import FRESH, FRESH2, MAIN, REAL, Report, evaluate, load
+from benchmarks.search_quality import FRESH, FRESH2, FRESH5, MAIN, REAL, Report, evaluate, load
 from bot.config import Settings
 from bot.content.loader import load_content
 from bot.search.confidence import Calibration
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     del argv
     settings = Settings(token="")
     content = load_content(settings.content_dir)
-    dev = load(REAL, "dev") + load(FRESH, "dev") + load(FRESH2, "dev")
+    dev = load(REAL, "dev") + load(FRESH, "dev") + load(FRESH2, "dev") + load(FRESH5, "dev")
     own = load(MAIN)
     words = settings.content_dir / "search.yaml"
     best: tuple[float, Weights, Calibration] | None = None

@@ -27,7 +27,7 @@ def test_benchmark_uses_every_evaluation_question() -> None:
     names = {path.name for path in QUESTIONS}
     assert names == {"questions.yaml", "questions_holdout.yaml", "real_questions.yaml",
                      "real_questions_fresh.yaml", "real_questions_fresh2.yaml",
-                     "real_questions_fresh3.yaml"}
+                     "real_questions_fresh3.yaml", "real_questions_fresh5.yaml"}
     assert len(load_questions(QUESTIONS)) > 600
 
 

@@ -125,6 +125,10 @@ def test_real_red_flags_still_count_around_a_negation(index: SearchIndex, query:
     "my wife has prostate cancer, what treatment is best",
     "my dad has throat cancer and is very tired, what can we do",
     "her ultrasound showed a hyperechoic spot in the liver, is it cancer",
+    "they found a haemangioma on my liver, is it dangerous", "is a cyst on the liver common",
+    "my mum has pancreatic cancer stage 4, what are her options",
+    "which antipyretic is best for him", "what is the safest painkiller with liver mets",
+    "how do we prepare for the impending loss of my dad",
 ])
 def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: Services,
                                                  query: str) -> None:
@@ -146,6 +150,8 @@ def test_questions_only_the_care_team_can_answer(index: SearchIndex, services: S
     "my dad's stomach cancer has spread to his liver, what treatment is there",
     "melanoma with liver metastases, can they be removed",
     "what does hypoechoic mean on a liver ultrasound",
+    "the CT said simple hepatic cysts unchanged but could the spots be mets",
+    "pancreatic cancer that has spread to the liver, what treatment is there",
 ])
 def test_what_the_guide_answers_is_not_sent_to_the_care_team(index: SearchIndex,
                                                              query: str) -> None:
