@@ -64,7 +64,12 @@ FRESH_TOP3, FRESH_TOP1, FRESH_UNANSWERABLE, FRESH_OFFTOPIC = 20 / 29, 18 / 29, 4
 FRESH2_TOP3, FRESH2_TOP1, FRESH2_UNANSWERABLE, FRESH2_OFFTOPIC = 24 / 31, 19 / 31, 9 / 14, 4 / 8
 # A fourth set of 21 (mostly off-topic), all test, run once on b4b65b1: top-1 4/5, top-3 4/5,
 # unanswerable given a confident section 1/5, off-topic given a section 2/11.
-FRESH3_TOP3, FRESH3_TOP1, FRESH3_UNANSWERABLE, FRESH3_OFFTOPIC = 4 / 5, 4 / 5, 1 / 5, 2 / 11
+FRESH3_TOP3, FRESH3_TOP1, FRESH3_UNANSWERABLE, FRESH3_OFFTOPIC = 4 / 5, 4 / 5, 1 / 5, 1 / 11
+# A fifth set of 75 (mostly off-topic or unanswerable), split by the hash rule before anything ran;
+# its test half was run first on c8dfae2, before the sixth round (top-1 11/13, top-3 11/13,
+# unanswerable 8/16, off-topic 1/11), and once after it on 751ea7f, with the same figures. The
+# sixth round's rules moved the fourth set's off-topic figure from 2/11 to 1/11.
+FRESH5_TOP3, FRESH5_TOP1, FRESH5_UNANSWERABLE, FRESH5_OFFTOPIC = 11 / 13, 11 / 13, 8 / 16, 1 / 11
 SETS = [MAIN, HOLDOUT, REAL, FRESH, FRESH2, FRESH3, FRESH5]
 # at least this many red flags in each set
 RED_FLAGS = {MAIN: 10, HOLDOUT: 10, REAL: 10, FRESH: 6, FRESH2: 5, FRESH3: 0, FRESH5: 0}
@@ -132,7 +137,8 @@ def test_real_questions_test_half_does_not_get_worse(services: Services) -> None
 # given a confident section, off-topic given a section, red flags).
 HELD = {FRESH: ("test", FRESH_TOP3, FRESH_TOP1, FRESH_UNANSWERABLE, FRESH_OFFTOPIC, 5),
         FRESH2: ("test", FRESH2_TOP3, FRESH2_TOP1, FRESH2_UNANSWERABLE, FRESH2_OFFTOPIC, 4),
-        FRESH3: ("", FRESH3_TOP3, FRESH3_TOP1, FRESH3_UNANSWERABLE, FRESH3_OFFTOPIC, 0)}
+        FRESH3: ("", FRESH3_TOP3, FRESH3_TOP1, FRESH3_UNANSWERABLE, FRESH3_OFFTOPIC, 0),
+        FRESH5: ("test", FRESH5_TOP3, FRESH5_TOP1, FRESH5_UNANSWERABLE, FRESH5_OFFTOPIC, 0)}
 
 
 @pytest.mark.parametrize("name", list(HELD))
