@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
+from tests.leanhttp import Pool, RequestFailed
 
 SECRET = "scale-test-secret_0123456789abcdefghijkl"  # 40 characters
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -52,7 +52,7 @@ class TelegramSender:
     statuses: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     _queues: dict[Queue, deque[tuple[int, bytes]]] = field(default_factory=dict)
     _runners: dict[Queue, asyncio.Task[None]] = field(default_factory=dict)
-    _session: aiohttp.ClientSession | None = None
+    _pool: Pool | None = None
     _slots: asyncio.Semaphore | None = None
 
     async def deliver(self, updates: list[dict[str, Any]]) -> None:
@@ -65,18 +65,16 @@ class TelegramSender:
     @asynccontextmanager
     async def open(self) -> AsyncIterator[TelegramSender]:
         """A session for :meth:`put`; queues still running at the end are cancelled."""
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        connector = aiohttp.TCPConnector(limit=self.max_connections)
         self._slots = asyncio.Semaphore(self.max_connections)
-        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-            self._session = session
-            try:
-                yield self
-            finally:
-                for task in self._runners.values():
-                    task.cancel()
-                await asyncio.gather(*self._runners.values(), return_exceptions=True)
-                self._session = None
+        self._pool = Pool(self.url, self.timeout)
+        try:
+            yield self
+        finally:
+            for task in self._runners.values():
+                task.cancel()
+            await asyncio.gather(*self._runners.values(), return_exceptions=True)
+            self._pool.close()
+            self._pool = None
 
     def put(self, update: dict[str, Any], body: bytes | None = None) -> None:
         """Queue one update (``body``: its JSON, if already encoded) behind its queue's others."""
@@ -104,21 +102,21 @@ class TelegramSender:
                 del self._queues[key]
 
     async def _send(self, update_id: int, body: bytes) -> None:
-        assert self._session is not None
+        assert self._pool is not None
         headers = {"Content-Type": "application/json", SECRET_HEADER: self.secret}
         failures = 0
         while True:
             retry_after: float | None = None
             try:
-                async with self._session.post(self.url, data=body, headers=headers) as resp:
-                    await resp.read()
-                    self.statuses[update_id].append(resp.status)
-                    if 200 <= resp.status < 300:
-                        return
-                    if "Retry-After" in resp.headers:
-                        retry_after = float(resp.headers["Retry-After"])
-            except (aiohttp.ClientError, TimeoutError):
+                answer = await self._pool.post(body, headers)
+            except RequestFailed:
                 self.statuses[update_id].append(0)
+            else:
+                self.statuses[update_id].append(answer.status)
+                if 200 <= answer.status < 300:
+                    return
+                if "retry-after" in answer.headers:
+                    retry_after = float(answer.headers["retry-after"])
             failures += 1
             if retry_after is None:
                 retry_after = 0 if failures == 1 else 2 ** (failures - 1) * self.delay_scale
