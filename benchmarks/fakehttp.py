@@ -21,6 +21,7 @@ _JSON_PARAMS = frozenset({"reply_markup", "reply_parameters", "results", "comman
                           "link_preview_options", "entities", "allowed_updates", "button"})
 _INT_PARAMS = frozenset({"chat_id", "message_id", "offset", "limit", "timeout",
                          "reply_to_message_id", "message_thread_id", "cache_time"})
+RAW = "raw:"  # decode_params keeps each JSON field's text too, as RAW + its name
 _REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 501: b"Not Implemented"}
 
 Handler = Callable[[str, dict[str, Any], "Connection"], None]
@@ -41,6 +42,7 @@ def decode_params(body: bytes, content_type: str) -> dict[str, Any]:
         body = urlencode({k: v for k, v in fields.items() if isinstance(k, str)}).encode()
     params: dict[str, Any] = dict(parse_qsl(body.decode(), keep_blank_values=True))
     for key in _JSON_PARAMS & params.keys():
+        params[RAW + key] = params[key]
         params[key] = json.loads(params[key])
     for key in _INT_PARAMS & params.keys():
         value = params[key]
