@@ -13,7 +13,15 @@ from bot.content.loader import ContentError
 from bot.content.markdown import visible_length, visible_text
 from bot.content.render import MAX_MESSAGE
 from bot.context import Services
-from bot.search.conversation.match import contains, cover, same, units
+from bot.search.conversation.match import (
+    Example,
+    Examples,
+    at_an_end,
+    contains,
+    cover,
+    same,
+    units,
+)
 from bot.search.conversation.recogniser import Conversation
 from bot.search.conversation.route import PRECEDENCE, SEARCH, route
 from bot.search.conversation.rules import SMALL_TALK, load_rules
@@ -72,6 +80,21 @@ def test_small_talk_must_be_the_whole_message(conversation: Conversation) -> Non
     assert conversation.small_talk("здравствуйте, что такое асцит", "ru") is None
     assert conversation.small_talk("早上好,化疗能让肝上的肿瘤变小吗", "zh-Hans") is None
     assert cover((), (), frozenset()) is None
+
+
+def test_indexed_examples_keep_their_order_typos_and_wildcards() -> None:
+    # The index follows only examples whose first unit matches; of two equally good covers the
+    # first listed wins, as when every example was tried in turn.
+    hi, also_hi = Example("greeting", ("hi",)), Example("thanks", ("hi",))
+    assert cover(("hi",), Examples([hi, also_hi]), frozenset()) == "greeting"
+    assert cover(("hi",), Examples([also_hi, hi]), frozenset()) == "thanks"
+    examples = Examples([Example("thanks", ("thank", "you")), Example("bye", ("bye*",))])
+    assert cover(("thnak", "you"), examples, frozenset()) == "thanks"  # a swap is one typo
+    assert cover(("byeee",), examples, frozenset()) == "bye"
+    assert cover(("so", "thank", "you"), examples, frozenset({"so"})) == "thanks"
+    assert at_an_end(("what", "is", "afp", "thank", "you"), examples, frozenset()) == (
+        "thanks", ("what", "is", "afp"))
+    assert examples.backwards.backwards is examples
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -165,13 +165,53 @@ class Example:
     units: Units
 
 
-def cover(message: Units, examples: Sequence[Example], fillers: frozenset[str]) -> str | None:
+class Examples:
+    """Small-talk examples indexed by their first unit, as :class:`Phrases` are, and the same
+    examples read backwards (for the end of a message): at each place in a message only the
+    examples whose first unit matches the word there are followed further."""
+
+    def __init__(self, examples: Sequence[Example], *, backwards: Examples | None = None
+                 ) -> None:
+        self.items = tuple(examples)
+        self._by_first: dict[str, list[tuple[int, Example]]] = {}  # with its place in the list
+        for place, example in enumerate(self.items):
+            self._by_first.setdefault(example.units[0], []).append((place, example))
+        self._firsts = list(self._by_first)
+        self._plain = [f.removesuffix(WILDCARD) for f in self._firsts]
+        self._wildcards = [f for f in self._firsts if f.endswith(WILDCARD)]
+        self._backwards = backwards
+
+    @property
+    def backwards(self) -> Examples:
+        """The same examples, each read from its last unit to its first."""
+        if self._backwards is None:
+            self._backwards = Examples([Example(e.kind, e.units[::-1]) for e in self.items],
+                                       backwards=self)
+        return self._backwards
+
+    def starting_with(self, word: str, typo_from: int) -> list[Example]:
+        """The examples whose first unit matches ``word`` (:func:`same`), in their order (the
+        first of two equally good covers wins)."""
+        close = process.extract(word, self._plain, scorer=OSA.distance, score_cutoff=2,
+                                limit=None)
+        firsts = {self._firsts[i] for _, _, i in close} | set(self._wildcards)
+        found = sorted(pair for f in firsts if same(f, word, typo_from)
+                       for pair in self._by_first[f])
+        return [example for _, example in found]
+
+
+def _index(examples: Examples | Sequence[Example]) -> Examples:
+    return examples if isinstance(examples, Examples) else Examples(examples)
+
+
+def cover(message: Units, examples: Examples | Sequence[Example], fillers: frozenset[str]
+          ) -> str | None:
     """The kind of the longest example, if examples and fillers make up the whole message."""
-    end = _covers(message, examples, fillers)[len(message)]
+    end = _covers(message, _index(examples), fillers)[len(message)]
     return end[3] if end is not None and end[0] > 0 else None
 
 
-def at_an_end(message: Units, examples: Sequence[Example], fillers: frozenset[str]
+def at_an_end(message: Units, examples: Examples | Sequence[Example], fillers: frozenset[str]
               ) -> tuple[str, Units] | None:
     """Small talk at the start and/or the end of ``message``: its kind and the rest between.
 
@@ -180,9 +220,9 @@ def at_an_end(message: Units, examples: Sequence[Example], fillers: frozenset[st
     (the start's if even: "thank you, I'll read that later" is thanks).
     The caller decides whether the rest is only context (no question, no topic) or a question.
     """
-    start = _longest(_covers(message, examples, fillers, EDGE_TYPO_FROM))
-    backwards = [Example(e.kind, e.units[::-1]) for e in examples]
-    end = _longest(_covers(message[::-1], backwards, fillers, EDGE_TYPO_FROM))
+    index = _index(examples)
+    start = _longest(_covers(message, index, fillers, EDGE_TYPO_FROM))
+    end = _longest(_covers(message[::-1], index.backwards, fillers, EDGE_TYPO_FROM))
     if start is None and end is None:
         return None
     i, kind = start or (0, "")
@@ -199,7 +239,7 @@ def _longest(covers: list[_Cover | None]) -> tuple[int, str] | None:
     return None
 
 
-def _covers(message: Units, examples: Sequence[Example], fillers: frozenset[str],
+def _covers(message: Units, examples: Examples, fillers: frozenset[str],
             typo_from: int = TYPO_FROM) -> list[_Cover | None]:
     """For each ``i``, how examples and fillers best make up ``message[:i]`` (None: they don't)."""
     words = tuple(squeeze(u) for u in message)
@@ -208,16 +248,21 @@ def _covers(message: Units, examples: Sequence[Example], fillers: frozenset[str]
     # typo of "hello".
     best: list[_Cover | None] = [None] * (len(words) + 1)
     best[0] = (0, 0, 0, "")
+    starting: dict[str, list[Example]] = {}  # per distinct word: the examples it may begin
     for i in range(len(words)):
         here = best[i]
         if here is None:
             continue
         if words[i] in fillers or message[i] in fillers:
             _keep(best, i + 1, here)
-        for example in examples:
+        candidates = starting.get(words[i])
+        if candidates is None:
+            candidates = starting[words[i]] = examples.starting_with(words[i], typo_from)
+        for example in candidates:
             n = len(example.units)
             if i + n <= len(words) and all(same(e, w, typo_from) for e, w in
-                                           zip(example.units, words[i:i + n], strict=True)):
+                                           zip(example.units[1:], words[i + 1:i + n],
+                                               strict=True)):
                 exact = sum(e == w for e, w in zip(example.units, words[i:i + n], strict=True))
                 longest = (n, example.kind) if n > here[2] else (here[2], here[3])
                 _keep(best, i + n, (here[0] + n, here[1] + exact, *longest))

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from bot.content.loader import ContentError
-from bot.search.conversation.match import Example, Units, squeeze, units
+from bot.search.conversation.match import Example, Examples, Units, squeeze, units
 
 SMALL_TALK = ("greeting", "thanks", "goodbye", "human", "talk_to_someone", "help")
 
@@ -52,7 +52,7 @@ class Rules:
     fillers: frozenset[str]
     # "ok", "haha", "lol": with fillers, a whole message that only acknowledges (no question)
     acknowledgements: tuple[str, ...]
-    small_talk: tuple[Example, ...]
+    small_talk: Examples
     feelings: tuple[Units, ...]
     crisis: tuple[Units, ...]
     crisis_except: tuple[Units, ...]  # taken out of a message before looking for crisis
@@ -105,8 +105,8 @@ def load_rules(path: Path) -> Rules:
         texts = _strings(data, key, name) if required or key in data else []
         return tuple(cut(t, key) for t in texts)
 
-    examples = tuple(Example(kind, tuple(squeeze(u) for u in cut(text, kind)))
-                     for kind in SMALL_TALK for text in _strings(small, kind, name))
+    examples = Examples([Example(kind, tuple(squeeze(u) for u in cut(text, kind)))
+                         for kind in SMALL_TALK for text in _strings(small, kind, name)])
     return Rules(
         language=_get(data, "language", str, name),
         characters=characters,
