@@ -148,6 +148,16 @@ def test_queries_read_no_files_and_keep_nothing(tmp_path: Path) -> None:
     assert "yellow" not in repr(vars(index.lexicon._stemmer))
 
 
+def test_a_two_word_same_as_entry_replaces_only_the_pair(index: SearchIndex) -> None:
+    # "cat scan" is a CT scan; "my cat" is a pet, and the guide has nothing about pets.
+    assert [t.word for t in index.lexicon.tokens("had a CAT scan")][-2:] == ["ct", "scan"]
+    assert "cat" in [t.word for t in index.lexicon.tokens("my cat is sick")]
+    assert index.answer("what is a cat scan").matches[0].ref == "term:ct_mri"
+    assert index.answer("what is a cat scan").matches == index.answer("what is a ct scan").matches
+    for pet in ("my cat is sick", "my cat has cancer in her liver"):
+        assert not index.answer(pet).confident
+
+
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("stopwords: [", "stopwords: [1, ", "'stopwords' must be a list"),
     ("urgent:\n", "urgent: 3\nold_urgent:\n", "'urgent' must be a list of rules"),

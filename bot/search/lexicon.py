@@ -262,7 +262,19 @@ class Lexicon:
         return best
 
     def _expand(self, items: list[str]) -> list[str]:
-        return [w for word in items for w in self._same.get(word, (word,))]
+        """Same-as words replaced; a two-word entry ("cat scan") first, so that its words
+        alone ("my cat") are left as they are."""
+        out: list[str] = []
+        i = 0
+        while i < len(items):
+            pair = f"{items[i]} {items[i + 1]}" if i + 1 < len(items) else ""
+            if pair in self._same:
+                out += self._same[pair]
+                i += 2
+            else:
+                out += self._same.get(items[i], (items[i],))
+                i += 1
+        return out
 
     def _fix(self, items: list[str], memo: dict[str, str]) -> list[str]:
         """Join words split by mistake ("feto protien"), then correct unknown words."""
