@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -44,6 +45,7 @@ _REPEATS = re.compile(r"(\w)\1+")
 _FOLD = str.maketrans({"'": None, "’": None, "`": None, "ё": "е"})
 
 Units = tuple[str, ...]
+T = TypeVar("T")
 
 
 def normalise(text: str) -> str:
@@ -123,19 +125,35 @@ def without(message: Units, phrases: Sequence[Units]) -> Units:
     return tuple(kept)
 
 
+class _ByFirstUnit(Generic[T]):
+    """Items (phrases, small-talk examples) indexed by their first unit, so that a message is
+    read once: at each word only the items whose first unit matches it are followed further."""
+
+    def __init__(self, items: Sequence[T], first: Callable[[T], str]) -> None:
+        self._by_first: dict[str, list[tuple[int, T]]] = {}  # with each item's place
+        for place, item in enumerate(items):
+            self._by_first.setdefault(first(item), []).append((place, item))
+        self._firsts = list(self._by_first)
+        self._plain = [f.removesuffix(WILDCARD) for f in self._firsts]  # compared in C
+        self._wildcards = [f for f in self._firsts if f.endswith(WILDCARD)]  # few
+
+    def starting_with(self, word: str, typo_from: int) -> list[T]:
+        """The items whose first unit matches ``word`` (:func:`same`), in their listed order."""
+        close = process.extract(word, self._plain, scorer=OSA.distance, score_cutoff=2,
+                                limit=None)
+        firsts = {self._firsts[i] for _, _, i in close} | set(self._wildcards)
+        found = sorted((pair for f in firsts if same(f, word, typo_from)
+                        for pair in self._by_first[f]), key=lambda pair: pair[0])
+        return [item for _, item in found]
+
+
 class Phrases:
-    """Phrases for :func:`contains`, indexed by their first unit so that a long message is read
-    once: only the phrases whose first unit matches a word are followed further."""
+    """Phrases for :func:`contains`, indexed by their first unit (:class:`_ByFirstUnit`)."""
 
     def __init__(self, phrases: Sequence[Units], gap: int, typo_from: int = TYPO_FROM) -> None:
         self.phrases = tuple(phrases)
         self._gap, self._typo_from = gap, typo_from
-        self._by_first: dict[str, list[Units]] = {}
-        for phrase in self.phrases:
-            self._by_first.setdefault(phrase[0], []).append(phrase)
-        self._firsts = list(self._by_first)
-        self._plain = [f.removesuffix(WILDCARD) for f in self._firsts]  # compared in C
-        self._wildcards = [f for f in self._firsts if f.endswith(WILDCARD)]  # few
+        self._index = _ByFirstUnit(self.phrases, lambda phrase: phrase[0])
 
     def found_in(self, message: Units) -> bool:
         """Whether any of the phrases occurs in ``message`` (see :func:`contains`)."""
@@ -143,18 +161,12 @@ class Phrases:
         for start, word in enumerate(message):
             candidates = memo.get(word)
             if candidates is None:
-                candidates = memo[word] = self._starting_with(word)
+                candidates = memo[word] = self._index.starting_with(word, self._typo_from)
             for phrase in candidates:
                 allowed = self._gap if len(phrase) >= MIN_GAP_UNITS else 0
                 if _extends(message, phrase, 1, start, allowed, self._typo_from):
                     return True
         return False
-
-    def _starting_with(self, word: str) -> list[Units]:
-        close = process.extract(word, self._plain, scorer=OSA.distance, score_cutoff=2,
-                                limit=None)
-        firsts = {self._firsts[i] for _, _, i in close} | set(self._wildcards)
-        return [p for f in firsts if same(f, word, self._typo_from) for p in self._by_first[f]]
 
 
 @dataclass(frozen=True)
@@ -166,52 +178,27 @@ class Example:
 
 
 class Examples:
-    """Small-talk examples indexed by their first unit, as :class:`Phrases` are, and the same
-    examples read backwards (for the end of a message): at each place in a message only the
-    examples whose first unit matches the word there are followed further."""
+    """Small-talk examples indexed by their first unit, read forwards and (for the end of a
+    message) backwards; the first listed of two equally good covers wins."""
 
-    def __init__(self, examples: Sequence[Example], *, backwards: Examples | None = None
-                 ) -> None:
+    def __init__(self, examples: Sequence[Example]) -> None:
         self.items = tuple(examples)
-        self._by_first: dict[str, list[tuple[int, Example]]] = {}  # with its place in the list
-        for place, example in enumerate(self.items):
-            self._by_first.setdefault(example.units[0], []).append((place, example))
-        self._firsts = list(self._by_first)
-        self._plain = [f.removesuffix(WILDCARD) for f in self._firsts]
-        self._wildcards = [f for f in self._firsts if f.endswith(WILDCARD)]
-        self._backwards = backwards
-
-    @property
-    def backwards(self) -> Examples:
-        """The same examples, each read from its last unit to its first."""
-        if self._backwards is None:
-            self._backwards = Examples([Example(e.kind, e.units[::-1]) for e in self.items],
-                                       backwards=self)
-        return self._backwards
-
-    def starting_with(self, word: str, typo_from: int) -> list[Example]:
-        """The examples whose first unit matches ``word`` (:func:`same`), in their order (the
-        first of two equally good covers wins)."""
-        close = process.extract(word, self._plain, scorer=OSA.distance, score_cutoff=2,
-                                limit=None)
-        firsts = {self._firsts[i] for _, _, i in close} | set(self._wildcards)
-        found = sorted(pair for f in firsts if same(f, word, typo_from)
-                       for pair in self._by_first[f])
-        return [example for _, example in found]
+        self.forwards = _ByFirstUnit(self.items, _first_unit)
+        self.backwards = _ByFirstUnit([Example(e.kind, e.units[::-1]) for e in self.items],
+                                      _first_unit)
 
 
-def _index(examples: Examples | Sequence[Example]) -> Examples:
-    return examples if isinstance(examples, Examples) else Examples(examples)
+def _first_unit(example: Example) -> str:
+    return example.units[0]
 
 
-def cover(message: Units, examples: Examples | Sequence[Example], fillers: frozenset[str]
-          ) -> str | None:
+def cover(message: Units, examples: Examples, fillers: frozenset[str]) -> str | None:
     """The kind of the longest example, if examples and fillers make up the whole message."""
-    end = _covers(message, _index(examples), fillers)[len(message)]
+    end = _covers(message, examples.forwards, fillers)[len(message)]
     return end[3] if end is not None and end[0] > 0 else None
 
 
-def at_an_end(message: Units, examples: Examples | Sequence[Example], fillers: frozenset[str]
+def at_an_end(message: Units, examples: Examples, fillers: frozenset[str]
               ) -> tuple[str, Units] | None:
     """Small talk at the start and/or the end of ``message``: its kind and the rest between.
 
@@ -220,9 +207,8 @@ def at_an_end(message: Units, examples: Examples | Sequence[Example], fillers: f
     (the start's if even: "thank you, I'll read that later" is thanks).
     The caller decides whether the rest is only context (no question, no topic) or a question.
     """
-    index = _index(examples)
-    start = _longest(_covers(message, index, fillers, EDGE_TYPO_FROM))
-    end = _longest(_covers(message[::-1], index.backwards, fillers, EDGE_TYPO_FROM))
+    start = _longest(_covers(message, examples.forwards, fillers, EDGE_TYPO_FROM))
+    end = _longest(_covers(message[::-1], examples.backwards, fillers, EDGE_TYPO_FROM))
     if start is None and end is None:
         return None
     i, kind = start or (0, "")
@@ -239,7 +225,7 @@ def _longest(covers: list[_Cover | None]) -> tuple[int, str] | None:
     return None
 
 
-def _covers(message: Units, examples: Examples, fillers: frozenset[str],
+def _covers(message: Units, examples: _ByFirstUnit[Example], fillers: frozenset[str],
             typo_from: int = TYPO_FROM) -> list[_Cover | None]:
     """For each ``i``, how examples and fillers best make up ``message[:i]`` (None: they don't)."""
     words = tuple(squeeze(u) for u in message)
