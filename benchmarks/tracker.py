@@ -65,9 +65,7 @@ class Tracker:
         """Make one workload item available to ``getUpdates``; index it for matching."""
         update = dict(item["update"], update_id=self.next_update_id)
         self.next_update_id += 1
-        encoded = item.get("encoded")  # the update without its id, encoded ahead (encode())
-        payload = (b'{"update_id":%d,' % update["update_id"] + encoded if encoded is not None
-                   else json.dumps(update).encode())
+        payload = b'{"update_id":%d,' % update["update_id"] + item["encoded"]  # see encode()
         body = next(v for k, v in update.items() if k != "update_id")
         chat = (body.get("message") or body).get("chat", {}).get("id")
         message = body if "message" in update else None
@@ -92,7 +90,8 @@ class Tracker:
 
     @staticmethod
     def encode(items: list[dict[str, Any]]) -> None:
-        """Encode each item's update (but its id) ahead of a run, so releasing it costs less."""
+        """Encode each item's update (but its id) ahead of a run, so releasing it costs less;
+        :meth:`release` needs it."""
         for item in items:
             item["encoded"] = json.dumps(item["update"]).encode()[1:]
 
