@@ -10,7 +10,8 @@ kind; kinds the bot leaves unanswered (inline queries while there is no inline h
 not waited for, and are reported apart.
 
 With ``--webhook URL`` it pushes the updates there through the scale-out tests' Telegram-like
-sender (:class:`tests.sender.TelegramSender`), once ``webhook`` on stdin says workers listen.
+sender (:class:`tests.sender.TelegramSender`), once ``webhook`` on stdin says workers listen; a
+call a webhook answers with (a tap's acknowledgement) is counted as Telegram would make it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ class FakeTelegram:
         else:
             payload = _TRUE
         self._later(now + self.rtt, conn.respond, 200, payload)
+
+    def webhook_reply(self, call: dict[str, Any]) -> None:
+        """A call a webhook answered with, made as Telegram makes it (no one hears the result)."""
+        self.tracker.on_call(str(call.get("method", "")).lower(), call, time.monotonic())
 
     def _later(self, when: float, callback: Any, *args: Any) -> None:
         if when <= time.monotonic():
@@ -261,7 +266,8 @@ async def main(args: argparse.Namespace, workload: dict[str, Any]) -> None:
     emit({"event": "listening", "port": server.sockets[0].getsockname()[1]})
     async with contextlib.AsyncExitStack() as stack:
         if args.webhook:
-            sender = TelegramSender(args.webhook, max_connections=args.max_connections)
+            sender = TelegramSender(args.webhook, max_connections=args.max_connections,
+                                    on_reply=fake.webhook_reply)
             tracker.on_update = (await stack.enter_async_context(sender.open())).put
             await reader.readline()  # "webhook": every worker listens
             fake.first_poll = time.monotonic()

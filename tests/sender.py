@@ -4,7 +4,9 @@
 each update belongs to a queue (a message to its chat, a button tap or an inline query to its
 sender); at most one update per queue is in flight; up to ``max_connections`` queues at once;
 a non-2xx answer or a time-out is retried at once, then after 2, 4, 8 … seconds (scaled here by
-``delay_scale``), honouring ``Retry-After``, until the update is answered.
+``delay_scale``), honouring ``Retry-After``, until the update is answered. A 2xx answer that
+carries a Bot API call (``{"method": …}``) has that call made, as Telegram makes it: given to
+``on_reply`` (e.g. :meth:`tests.fakeapi.FakeBotAPI.webhook_reply`), else kept in ``replies``.
 
 Give it a list (:meth:`TelegramSender.deliver`), or feed it over time: inside
 ``async with sender.open():`` call :meth:`TelegramSender.put` as updates arrive and
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +51,9 @@ class TelegramSender:
     timeout: float = 15.0
     delay_scale: float = 0.25  # 2, 4, 8 s become 0.5, 1, 2 s; Retry-After is honoured as is
     secret: str = SECRET
+    on_reply: Callable[[dict[str, Any]], object] | None = None  # makes answers' calls
     statuses: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    replies: list[dict[str, Any]] = field(default_factory=list)  # such calls, without on_reply
     _queues: dict[Queue, deque[tuple[int, bytes]]] = field(default_factory=dict)
     _runners: dict[Queue, asyncio.Task[None]] = field(default_factory=dict)
     _pool: Pool | None = None
@@ -114,6 +118,8 @@ class TelegramSender:
             else:
                 self.statuses[update_id].append(answer.status)
                 if 200 <= answer.status < 300:
+                    if b'"method"' in answer.body:
+                        self._reply(answer.body)
                     return
                 if "retry-after" in answer.headers:
                     retry_after = float(answer.headers["retry-after"])
@@ -121,3 +127,11 @@ class TelegramSender:
             if retry_after is None:
                 retry_after = 0 if failures == 1 else 2 ** (failures - 1) * self.delay_scale
             await asyncio.sleep(retry_after)
+
+    def _reply(self, body: bytes) -> None:
+        """Make the Bot API call a webhook answered with (its result is never reported)."""
+        call = json.loads(body)
+        if self.on_reply is None:
+            self.replies.append(call)
+        else:
+            self.on_reply(call)

@@ -14,7 +14,15 @@ import aiohttp
 import pytest
 
 from tests.botproc import BotProcess, running_bot
-from tests.fakeapi import FakeBotAPI, Fault, message_update, private_chat
+from tests.fakeapi import (
+    FakeBotAPI,
+    Fault,
+    callback_update,
+    message_update,
+    private_chat,
+    user,
+)
+from tests.sender import TelegramSender
 
 SECRET = "hook-secret_123-long-enough-to-be-unguessable"
 
@@ -228,3 +236,63 @@ async def test_listens_on_loopback_by_default(fake: FakeBotAPI,
                                               hook: tuple[BotProcess, str]) -> None:
     bot, _ = hook
     assert "webhook server listening on 127.0.0.1 port" in bot.log()
+
+
+async def _post_reading(url: str, body: bytes) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with aiohttp.ClientSession() as session, session.post(
+            url, data=body, headers=headers) as resp:
+        return resp.status, await resp.read()
+
+
+async def _menu_tap(fake: FakeBotAPI, url: str, chat_id: int) -> dict[str, Any]:
+    """The bot's menu in a private chat, and a tap on its glossary button (not yet sent)."""
+    assert (await _post_reading(url, _update("/menu", chat_id)))[0] == 200
+    message = fake.last_message(chat_id)
+    data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"]
+                for b in row if "|s|glossary|" in b["callback_data"])
+    update = callback_update(data, message=message, from_user=user(chat_id))
+    update["update_id"] = chat_id + 1
+    return update
+
+
+async def test_a_taps_acknowledgement_rides_on_the_webhook_answer(
+        fake: FakeBotAPI, hook: tuple[BotProcess, str]) -> None:
+    """Telegram makes the call a webhook answers with: the tap costs one request, not two."""
+    _, url = hook
+    tap = await _menu_tap(fake, url, 3400)
+    mark = fake.mark()
+    status, body = await _post_reading(url, json.dumps(tap).encode())
+    assert status == 200
+    assert json.loads(body) == {"method": "answerCallbackQuery",
+                                "callback_query_id": tap["callback_query"]["id"]}
+    made = [c.method for c in fake.calls[mark:]]
+    assert made == ["editMessageText"]  # the new screen, before the answer; no acknowledgement
+
+    # Delivered as Telegram delivers it, the acknowledgement is made once the webhook answered.
+    again = await _menu_tap(fake, url, 3410)
+    mark = fake.mark()
+    await TelegramSender(url, secret=SECRET, on_reply=fake.webhook_reply).deliver([again])
+    assert [(c.method, c.webhook) for c in fake.calls[mark:]] == [
+        ("editMessageText", False), ("answerCallbackQuery", True)]
+    assert fake.calls[-1].params == {"callback_query_id": again["callback_query"]["id"]}
+
+
+async def test_a_slow_answer_sends_the_acknowledgement_by_itself(
+        fake: FakeBotAPI, hook: tuple[BotProcess, str]) -> None:
+    """A tap whose screen is slow to come still has its spinner stopped within half a second."""
+    bot, url = hook
+    tap = await _menu_tap(fake, url, 3500)
+    fake.inject("editMessageText", Fault.delay(2.0))
+    loop = asyncio.get_running_loop()
+    started = loop.time()  # (the fake's clock: time.monotonic, as the loop's)
+    posting = asyncio.create_task(_post_reading(url, json.dumps(tap).encode()))
+    ack = await fake.wait_for("answerCallbackQuery", timeout=5)
+    assert not ack.webhook  # the bot's own call
+    assert ack.ok
+    assert ack.params["callback_query_id"] == tap["callback_query"]["id"]
+    assert ack.at - started >= 0.45  # it waited its half second for the webhook's answer...
+    assert not posting.done()  # ...which still waits for the 2-second edit
+    assert await posting == (200, b'{"ok":true}')  # nothing rides on it any more
+    assert len(fake.calls_to("answerCallbackQuery")) == 1
+    assert "Traceback" not in bot.log()

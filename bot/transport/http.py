@@ -10,17 +10,21 @@ Chosen on measurement with ``benchmarks/load.py`` (figures in the README, "Speed
   changes: python-telegram-bot still builds every request, parses every answer and raises its
   own errors (``TimedOut``, ``NetworkError``, ``RetryAfter``...).
 * ``getUpdates`` goes through :class:`bot.transport.polling.LookAheadRequest`.
+* In webhook mode a tap's ``answerCallbackQuery`` rides on the webhook's answer
+  (:mod:`bot.transport.hookreply`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.transport import hookreply
 from bot.transport.polling import LookAheadRequest
 
 # Updates handled at once. Real Bot API round trips take 20-100 ms, so throughput is about
@@ -97,6 +101,12 @@ class AiohttpRequest(BaseRequest):
         """
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        if (url.endswith(hookreply.RIDES) and (ride := hookreply.CURRENT.get()) is not None
+                and request_data is not None and not request_data.contains_files
+                and ride.offer(hookreply.RIDES[1:], request_data.parameters, partial(
+                    self.do_request, url, method, request_data, read_timeout, write_timeout,
+                    connect_timeout, pool_timeout))):
+            return hookreply.ANSWERED  # rides on the webhook's answer (bot/transport/hookreply)
         read = _value(read_timeout, self._read)
         write = _value(write_timeout, self._write)
         connect = _value(connect_timeout, self._connect)

@@ -11,7 +11,8 @@ or another. Never ``410``.
 
 Requests are checked by :mod:`bot.transport.hookinput` (secret, body, counted drops). The
 server listens on ``BOT_LISTEN_HOST`` (default ``127.0.0.1``, behind a reverse proxy), with a
-short keep-alive and request decompression off. ``/healthz`` says the process is alive,
+short keep-alive and request decompression off. A tap's acknowledgement rides on the answer
+(:mod:`bot.transport.hookreply`). ``/healthz`` says the process is alive,
 ``/readyz`` that its database and Redis answer, ``/metrics`` is for Prometheus.
 """
 
@@ -25,6 +26,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.transport import hookreply
 from bot.transport.delivery import BUSY, DONE, Delivery, LocalDelivery
 from bot.transport.hookinput import WebhookCounts, read_update, secret_matches
 from bot.transport.metrics import CONTENT_TYPE, Metrics
@@ -75,6 +77,7 @@ class WebhookServer:
         self.counts = WebhookCounts()
         self._secret = secret.encode()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._alone: set[asyncio.Task[None]] = set()  # acknowledgements that could not ride
 
     @property
     def in_flight(self) -> int:
@@ -129,16 +132,19 @@ class WebhookServer:
         if verdict == BUSY:
             self.metrics.updates.labels(kind, "in_progress_elsewhere").inc()
             return _unavailable("in progress")
-        task = asyncio.create_task(self._handle(update, kind))
+        ride = hookreply.Ride(self._alone)
+        task = asyncio.create_task(self._handle(update, kind, ride))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         # (asyncio.wait, not wait_for(shield(…)): no second task and future per request)
         if task not in (await asyncio.wait((task,), timeout=self.deadline))[0]:
             log.warning("update still being handled after %.0f s; answered, finishing in the "
                         "background", self.deadline)
-        return _ok()
+        body = ride.take()
+        return _ok() if body is None else web.Response(body=body, content_type="application/json")
 
-    async def _handle(self, update: Update, kind: str) -> None:
+    async def _handle(self, update: Update, kind: str, ride: hookreply.Ride) -> None:
+        hookreply.CURRENT.set(ride)  # this task's own context: its tap's acknowledgement rides
         loop = asyncio.get_running_loop()
         started, outcome = loop.time(), "handled"
         try:

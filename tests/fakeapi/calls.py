@@ -68,6 +68,7 @@ class Call:
     ``reply_markup`` are decoded into dicts/lists; ids/offsets into ints; ``"true"``/``"false"``
     into bools).  ``response`` is the JSON body that was (or will be) sent back, ``None`` for
     dropped connections; ``fault`` is the injected fault this request consumed, if any.
+    ``webhook`` is true for a call a webhook answered an update with.
     """
 
     method: str
@@ -76,6 +77,7 @@ class Call:
     at: float
     fault: Fault | None = None
     response: dict[str, Any] | None = None
+    webhook: bool = False  # made by Telegram from a webhook's answer, not requested by the bot
 
     @property
     def ok(self) -> bool:

@@ -182,6 +182,20 @@ class FakeBotAPI(BotAPIMethods):
         """Updates not yet confirmed by the bot (via a later ``getUpdates`` offset)."""
         return list(self._pending)
 
+    def webhook_reply(self, call: dict[str, Any]) -> None:
+        """Make the Bot API call a webhook answered with (``{"method": …, …}``), as Telegram
+        does: recorded like any call (``Call.webhook`` true), its result reported to no one."""
+        params = {k: v for k, v in call.items() if k != "method"}
+        method = str(call.get("method", ""))
+        record = Call(method=method, params=params, token="", at=time.monotonic(), webhook=True)
+        try:
+            record.response = {"ok": True, "result": self._dispatch(method, params)}
+        except TelegramAPIError as err:
+            record.response = {"ok": False, "error_code": err.code,
+                               "description": err.description}
+        self.calls.append(record)
+        self._notify()
+
     def inject(self, method: str, *faults: Fault) -> None:
         """Queue faults for the next calls to ``method`` (``"*"`` = any method), one per call.
 
