@@ -50,8 +50,6 @@ def bot_command(target: str) -> list[str]:
         return [sys.executable, str(ROOT / "benchmarks" / "echobot.py")]
     if target == "bot":
         return [sys.executable, "-m", "bot", "run"]
-    if target.startswith("profile:"):
-        return [sys.executable, "/tmp/profbot.py", target[8:]]
     return [sys.executable, "-m", "benchmarks.variant", target]
 
 
