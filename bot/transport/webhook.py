@@ -165,9 +165,9 @@ class WebhookServer:
     async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109
         """Refuse new updates; wait for those in hand. False if some were still running."""
         self.draining = True
-        if not self._tasks:
+        if not (self._tasks or self._alone):  # (acknowledgements sent alone finish too)
             return True
-        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        _, pending = await asyncio.wait(self._tasks | self._alone, timeout=timeout)
         return not pending
 
     async def health(self, _: web.Request) -> web.Response:
