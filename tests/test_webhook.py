@@ -53,11 +53,15 @@ async def hook(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[tuple[BotProce
         yield bot, base + "/telegram"
 
 
-async def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+async def _exchange(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     headers = {"Content-Type": "application/json"} | headers
     async with aiohttp.ClientSession() as session, session.post(
             url, data=io.BytesIO(body), headers=headers) as resp:
-        return resp.status
+        return resp.status, await resp.read()
+
+
+async def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    return (await _exchange(url, body, headers))[0]
 
 
 def _update(text: str, chat_id: int) -> bytes:
@@ -239,10 +243,7 @@ async def test_listens_on_loopback_by_default(fake: FakeBotAPI,
 
 
 async def _post_reading(url: str, body: bytes) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
-    async with aiohttp.ClientSession() as session, session.post(
-            url, data=body, headers=headers) as resp:
-        return resp.status, await resp.read()
+    return await _exchange(url, body, {"X-Telegram-Bot-Api-Secret-Token": SECRET})
 
 
 async def _menu_tap(fake: FakeBotAPI, url: str, chat_id: int) -> dict[str, Any]:

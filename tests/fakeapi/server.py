@@ -188,11 +188,7 @@ class FakeBotAPI(BotAPIMethods):
         params = {k: v for k, v in call.items() if k != "method"}
         method = str(call.get("method", ""))
         record = Call(method=method, params=params, token="", at=time.monotonic(), webhook=True)
-        try:
-            record.response = {"ok": True, "result": self._dispatch(method, params)}
-        except TelegramAPIError as err:
-            record.response = {"ok": False, "error_code": err.code,
-                               "description": err.description}
+        record.response, _ = self._outcome(method, params)
         self.calls.append(record)
         self._notify()
 
@@ -345,17 +341,19 @@ class FakeBotAPI(BotAPIMethods):
 
         # Compute the outcome on arrival, so that e.g. last_message() is up to date as soon as
         # wait_for() returns; latency is applied afterwards, before the response is written.
-        try:
-            call.response = {"ok": True, "result": self._dispatch(method, params)}
-            status = 200
-        except TelegramAPIError as err:
-            call.response = {"ok": False, "error_code": err.code, "description": err.description}
-            status = err.code
+        call.response, status = self._outcome(method, params)
         self.calls.append(call)
         self._notify()
         delay = self.rtt_ms / 1000.0 + (fault.seconds if fault is not None else 0.0)
         await self._sleep(delay)
         return web.json_response(call.response, status=status)
+
+    def _outcome(self, method: str, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """The answer to one call and its HTTP status."""
+        try:
+            return {"ok": True, "result": self._dispatch(method, params)}, 200
+        except TelegramAPIError as err:
+            return {"ok": False, "error_code": err.code, "description": err.description}, err.code
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = _as_int(params.get("offset"), 0)
