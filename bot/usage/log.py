@@ -49,7 +49,6 @@ class UsageLog(EventQueue):
         self.path = self.store.describe()
         self.retention_days = min(retention_days, usagedb.MAX_HOURLY_DAYS)  # hours kept
         self.batch_size = batch_size
-        self.busy_timeout = busy_timeout
         self.max_backoff = max_backoff
         self.linger = linger  # how long the writer lets events gather into one transaction
         self._uniques_now = False  # a flush or the close: share the people counted at once
@@ -152,7 +151,11 @@ class UsageLog(EventQueue):
 
     def write_left_behind(self) -> int:
         """Write what is still queued without the event loop (a second signal stopped it)."""
-        batch, self._pending = self._pending or Batch(), None
+        saved = self.store.let_go()  # the batch being written may have gone in after all
+        pending, self._pending = self._pending or Batch(), None
+        if saved:
+            self._unsaved_drops -= pending.dropped
+        batch = Batch() if saved else pending
         while self._queue:
             batch.add(self._queue.popleft())
         batch.dropped, self._unsaved_drops = self._unsaved_drops, Counter()

@@ -138,6 +138,15 @@ class PostgresStore:
         async with self._need().acquire() as conn:
             await conn.execute(_ADD, *columns)
 
+    def let_go(self) -> bool:
+        """Drop the pool's connections at once. A write is one statement, which the server
+        commits or not on its own; whether it did is unknown here, so it is written again
+        (counted twice rather than lost)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
+        return False
+
     def write_now(self, batch: Batch) -> None:
         """The batch through a connection of its own in an event loop of its own (the bot's is
         gone after a second signal), in at most :attr:`timeout` seconds."""

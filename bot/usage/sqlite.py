@@ -157,25 +157,6 @@ def file_id(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-async def connect(path: Path, *, busy_timeout: float) -> aiosqlite.Connection:
-    """Open (creating the folder and a ``0600`` file if needed) and migrate; WAL mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    private_file(path)
-    db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
-    try:
-        await db.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not left
-        async with db.execute("PRAGMA journal_mode = WAL") as cursor:
-            row = await cursor.fetchone()
-        if row is None or str(row[0]).lower() != "wal":
-            raise SchemaError(f"cannot switch {path} to WAL mode (got {row})")
-        await db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses no commit
-        await migrate(db)
-    except BaseException:
-        await db.close()
-        raise
-    return db
-
-
 def private_file(path: Path) -> None:
     """Create ``path`` readable by its owner only, or narrow an existing file to that.
 

@@ -39,6 +39,10 @@ class Store(Protocol):
     async def write(self, batch: Batch) -> None:
         """Add a batch's counts in one transaction."""
 
+    def let_go(self) -> bool:
+        """The event loop is gone (a second signal): release the connections it held, undoing
+        anything it left half done. Whether the write it was waiting for had been committed."""
+
     def write_now(self, batch: Batch) -> None:
         """The same without the event loop (a second signal stopped it), in bounded time."""
 
