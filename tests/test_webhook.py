@@ -279,6 +279,29 @@ async def test_a_taps_acknowledgement_rides_on_the_webhook_answer(
     assert fake.calls[-1].params == {"callback_query_id": again["callback_query"]["id"]}
 
 
+async def test_a_tap_redelivered_after_it_was_handled_still_stops_its_spinner(
+        fake: FakeBotAPI, hook: tuple[BotProcess, str]) -> None:
+    """The first answer (with the acknowledgement on it) may never have reached Telegram: a
+    worker that died just after handling. The redelivery is not handled again, but its answer
+    carries the acknowledgement; a redelivered message's answer carries nothing."""
+    _, url = hook
+    tap = await _menu_tap(fake, url, 3600)
+    body = json.dumps(tap).encode()
+    acknowledgement = {"method": "answerCallbackQuery",
+                       "callback_query_id": tap["callback_query"]["id"]}
+    status, first = await _post_reading(url, body)
+    assert (status, json.loads(first)) == (200, acknowledgement)
+    mark = fake.mark()
+    status, again = await _post_reading(url, body)
+    assert (status, json.loads(again)) == (200, acknowledgement)
+    assert fake.calls[mark:] == []  # no second edit
+    message = _update("/lung", 3610)
+    assert await _post_reading(url, message) == (200, b'{"ok":true}')
+    mark = fake.mark()
+    assert await _post_reading(url, message) == (200, b'{"ok":true}')
+    assert fake.calls[mark:] == []
+
+
 async def test_a_slow_answer_sends_the_acknowledgement_by_itself(
         fake: FakeBotAPI, hook: tuple[BotProcess, str]) -> None:
     """A tap whose screen is slow to come still has its spinner stopped within half a second."""

@@ -34,6 +34,13 @@ ANSWERED = (200, b'{"ok":true,"result":true}')  # what the Bot API would have sa
 CURRENT: ContextVar[Ride | None] = ContextVar("webhook_ride", default=None)
 
 
+def acknowledgement(query_id: str) -> bytes:
+    """The answer to a tap redelivered after it was handled: the first answer, which may have
+    carried its acknowledgement, never reached Telegram (the worker died, or the connection
+    broke). If the query was answered after all, Telegram's call fails, which only it sees."""
+    return json.dumps({"method": "answerCallbackQuery", "callback_query_id": query_id}).encode()
+
+
 class Ride:
     """The one call that may ride on one update's webhook answer."""
 

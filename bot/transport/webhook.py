@@ -126,9 +126,10 @@ class WebhookServer:
             log.warning("delivery check failed (%s); handling the update anyway",
                         type(exc).__name__)
             verdict = "new"
-        if verdict == DONE:
-            self.metrics.updates.labels(kind, "redelivered").inc()
-            return _ok()
+        if verdict == DONE:  # not handled again; a tap's acknowledgement may have been lost
+            self.metrics.updates.labels(kind, "redelivered").inc()  # with the first answer
+            query = update.callback_query
+            return _ok() if query is None else _riding(hookreply.acknowledgement(query.id))
         if verdict == BUSY:
             self.metrics.updates.labels(kind, "in_progress_elsewhere").inc()
             return _unavailable("in progress")
@@ -141,7 +142,7 @@ class WebhookServer:
             log.warning("update still being handled after %.0f s; answered, finishing in the "
                         "background", self.deadline)
         body = ride.take()
-        return _ok() if body is None else web.Response(body=body, content_type="application/json")
+        return _ok() if body is None else _riding(body)
 
     async def _handle(self, update: Update, kind: str, ride: hookreply.Ride) -> None:
         hookreply.CURRENT.set(ride)  # this task's own context: its tap's acknowledgement rides
@@ -196,6 +197,11 @@ async def _safe(check: ReadyCheck) -> bool:
 def _ok() -> web.Response:
     """``{"ok":true}`` (built from bytes: no JSON encoding per request)."""
     return web.Response(body=b'{"ok":true}', content_type="application/json")
+
+
+def _riding(body: bytes) -> web.Response:
+    """A call for Telegram to make (:mod:`bot.transport.hookreply`)."""
+    return web.Response(body=body, content_type="application/json")
 
 
 def _error(status: int, error: str) -> web.Response:
